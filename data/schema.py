@@ -393,12 +393,39 @@ TRUTH_FACTS = Table(
     doc="one row per planted fact of the demo city",
 )
 
+def _facts_table(name: str, period_doc: str) -> Table:
+    return Table(
+        name,
+        (
+            _c("period_start", "date", required=True, key=True, doc=period_doc),
+            _c("client_id", "text", required=True, key=True),
+            _c("product_id", "text", required=True, key=True),
+            _c("qty_demand", "int", doc="Σ qty_demand, 0 without orders"),
+            _c("qty_ordered", "int", doc="Σ qty_ordered, 0 without orders"),
+            _c("amount", "float", doc="Σ amount, 0 without orders"),
+            _c("order_lines", "int"),
+            _c("snapshots", "int", doc="stock counts in the period, 0 when none"),
+            _c("first_snapshot_date", "date", doc="NULL when no stock count"),
+            _c("first_qty_on_hand", "int"),
+            _c("last_snapshot_date", "date"),
+            _c("last_qty_on_hand", "int"),
+            _c("price_observations", "int"),
+            _c("price_sum", "float"),
+        ),
+        importable=False,
+        doc="derived: one row per period x client x product with an order, stock or price count",
+    )
+
+
+AGG_WEEK = _facts_table("agg_client_product_week", "Monday of the week")
+AGG_MONTH = _facts_table("agg_client_product_month", "first day of the month")
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         CLIENTS, PRODUCTS, MANAGERS, USERS, ORDERS, INVENTORY_SNAPSHOTS, PRICE_SNAPSHOTS,
         MANAGER_FORECASTS, SUPPLY_PLANS, ALLOCATION_RUNS, ALLOCATIONS, ALLOCATION_GRADE_CAPS,
-        IMPORT_LOG, META, TRUTH_DEMAND, TRUTH_FACTS,
+        IMPORT_LOG, META, TRUTH_DEMAND, TRUTH_FACTS, AGG_WEEK, AGG_MONTH,
     )
 }
 

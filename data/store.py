@@ -1,0 +1,214 @@
+"""The warehouse file: safe writes (copy-on-write + atomic swap) and fresh reads.
+
+DuckDB lets one process hold a file read-write, or many hold it read-only, never both. The
+dashboard must stay open during imports, and a failed or killed import must change nothing, so
+writers never touch the live file:
+
+1. take the writer lock (``<db>.lock``; one writer at a time, across processes);
+2. copy the live file to ``<db>.tmp-<id>`` (or start an empty one for ``generate``);
+3. do the work in one transaction on the copy, bump the warehouse version, CHECKPOINT, close;
+4. ``os.replace`` the copy over the live file (atomic on POSIX) and fsync the folder.
+
+Readers holding the old file keep reading the old inode until they reopen; they never see a mix.
+A writer that dies leaves only a temp file, removed by the next writer.
+
+Readers open a *generation* (inode + mtime) through its own hard-link path, because DuckDB
+caches database instances by path within a process: a second ``connect(path)`` after a swap
+would otherwise return the old instance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from data import schema
+
+
+class WarehouseMissing(FileNotFoundError):
+    """There is no warehouse file at the configured path."""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another writer holds the warehouse for longer than we are willing to wait."""
+
+
+Generation = tuple[int, int, int]  # (inode, mtime_ns, size): which file is live
+
+
+def generation(path: str | Path) -> Generation | None:
+    """The identity of the live file, or None when there is none. Cheap: one ``stat``."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def missing_message(path: Path) -> str:
+    return (f"no warehouse at {path}: create one with `python -m data generate --db {path}` "
+            f"(demo city) or load your files with `python -m data load --db {path} ...`")
+
+
+def open_reader(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, Generation]:
+    """Open the live warehouse read-only, as its own DuckDB instance.
+
+    Returns:
+        The connection and the generation it holds; compare with ``generation(path)`` to know
+        when to reopen.
+
+    Raises:
+        WarehouseMissing: no file at ``path``.
+    """
+    path = Path(path)
+    gen = generation(path)
+    if gen is None:
+        raise WarehouseMissing(missing_message(path))
+    link_dir = path.parent / f".{path.name}.readers"
+    link_dir.mkdir(exist_ok=True)
+    link = link_dir / f"{gen[0]}-{gen[1]}.duckdb"
+    try:
+        os.link(path, link)
+    except FileExistsError:
+        pass  # another session linked this generation first
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        return duckdb.connect(str(path), read_only=True), gen  # no hard links: plain open
+    if generation(link) != gen:  # swapped between stat and link: retry on the new file
+        link.unlink(missing_ok=True)
+        return open_reader(path)
+    con = duckdb.connect(str(link), read_only=True)
+    _prune_links(link_dir, keep=link)
+    return con, gen
+
+
+def _prune_links(link_dir: Path, keep: Path) -> None:
+    """Remove links of old generations. Open readers keep their inode alive regardless."""
+    for other in link_dir.glob("*.duckdb"):
+        if other != keep:
+            other.unlink(missing_ok=True)
+
+
+@contextmanager
+def writer_lock(path: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Hold the cross-process writer lock of ``path`` (fcntl, released if the process dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(
+                        f"another import or refresh is writing {path}; try again when it is done"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    # Called under the writer lock, so any temp file left is from a writer that died.
+    for stale in path.parent.glob(path.name + ".tmp-*"):
+        stale.unlink(missing_ok=True)
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table of the schema that is missing (never drops or alters)."""
+    for table in schema.TABLES.values():
+        con.execute(table.ddl())
+
+
+def read_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The warehouse version: 0 for an empty warehouse, +1 with every write."""
+    try:
+        row = con.execute("SELECT value FROM warehouse_meta WHERE key = 'version'").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def _bump_version(con: duckdb.DuckDBPyConnection, action: str, who: str) -> int:
+    version = read_version(con) + 1
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for key, value in (("version", str(version)), ("updated_at", now), ("last_action", action),
+                       ("last_writer", who), ("schema_version", schema.SCHEMA_VERSION)):
+        con.execute("DELETE FROM warehouse_meta WHERE key = ?", [key])
+        con.execute("INSERT INTO warehouse_meta VALUES (?, ?)", [key, value])
+    return version
+
+
+@contextmanager
+def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = False,
+            refresh: bool = True, lock_timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Write to the warehouse safely: all of the block's changes appear at once, or none.
+
+    Args:
+        path: the live warehouse file.
+        action: what the write is (``import clients``, ``generate``, ...), kept in the metadata.
+        who: the user or process, kept in the metadata.
+        fresh: start from an empty database instead of a copy (``generate``); the live file, if
+            any, is replaced only when the block succeeds.
+        refresh: rebuild the derived aggregates before committing.
+        lock_timeout: seconds to wait for another writer.
+
+    Yields:
+        A read-write connection to the working copy, inside a transaction, with every table of
+        the schema present.
+
+    Raises:
+        WarehouseMissing: ``fresh`` is false and there is no live file.
+        WarehouseBusy: another writer held the lock past ``lock_timeout``.
+    """
+    from data.aggregates import refresh_aggregates  # late: aggregates imports this module
+
+    path = Path(path)
+    with writer_lock(path, lock_timeout):
+        _remove_stale_temps(path)
+        if not fresh and not path.exists():
+            raise WarehouseMissing(missing_message(path))
+        tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:12]}")
+        if not fresh:
+            shutil.copyfile(path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN")
+            create_tables(con)
+            yield con
+            if refresh:
+                refresh_aggregates(con)
+            _bump_version(con, action, who)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except BaseException:
+            con.close()
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,202 @@
+"""``Warehouse``: the one door to the data, and row-level security per viewer.
+
+Every reader goes through ``Warehouse.open(path)``; every page gets its tables through
+``wh.for_viewer(viewer)``, which returns Ibis tables already restricted to what that viewer may
+see. The policy is default-deny: an unknown role sees nothing, a table without a rule is refused.
+
+Each ``ScopedWarehouse`` runs on its own DuckDB cursor, so concurrent sessions never share one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+
+from data import schema, store
+from data.aggregates import AGGREGATES
+
+EVERYTHING_ROLES = frozenset({"admin", "marketing", "brand_manager"})
+PRIVILEGED_ROLES = frozenset({"admin", "marketing"})
+
+# Who may read which table. "client": rows restricted to the viewer's clients; "all": any known
+# role; "privileged": admin and marketing; "admin": admin only; "self": a customer manager sees
+# the own row. Tables not listed are refused (default deny).
+TABLE_POLICY: dict[str, str] = {
+    "clients": "client",
+    **{name: "client" for name in schema.CLIENT_FACTS},
+    **{name: "client" for name in AGGREGATES.values()},
+    "products": "all",
+    "supply_plans": "all",
+    "warehouse_meta": "all",
+    "import_log": "privileged",
+    "managers": "self",
+    "allocation_runs": "privileged",
+    "allocation_grade_caps": "privileged",
+    "truth_facts": "privileged",
+    "users": "admin",
+}
+
+
+class AccessDenied(PermissionError):
+    """The viewer may not read this table."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking.
+
+    Attributes:
+        username: the account (or ``demo:<role>`` in demo mode).
+        role: admin | marketing | brand_manager | customer_manager.
+        manager_id: for a customer manager, the manager whose territory is visible.
+        display_name: shown in the sidebar.
+    """
+
+    username: str
+    role: str
+    manager_id: str | None = None
+    display_name: str | None = None
+
+    @property
+    def scope_key(self) -> str:
+        """What decides the visible rows, for cache keys: two viewers with the same key see
+        the same rows."""
+        if self.role in EVERYTHING_ROLES:
+            return f"role:{self.role}"
+        if self.role == "customer_manager" and self.manager_id:
+            return f"manager:{self.manager_id}"
+        return "deny"
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in EVERYTHING_ROLES
+
+
+class Warehouse:
+    """An open, read-only view of one generation of the warehouse file.
+
+    Use ``Warehouse.open(path)``; check ``is_current()`` to know whether an import has swapped a
+    newer file in since, and open again if so.
+    """
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, generation: store.Generation):
+        self.path = path
+        self._con = con
+        self.generation = generation
+        self.version = store.read_version(con)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Warehouse:
+        """Open the live warehouse file read-only.
+
+        Raises:
+            store.WarehouseMissing: no file at ``path``.
+        """
+        path = Path(path)
+        con, gen = store.open_reader(path)
+        return cls(path, con, gen)
+
+    def is_current(self) -> bool:
+        """False once a newer file has been swapped in."""
+        return store.generation(self.path) == self.generation
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new DuckDB cursor on this generation (one per thread or session)."""
+        with self._lock:
+            return self._con.cursor()
+
+    def backend(self) -> ibis.BaseBackend:
+        """An Ibis backend on a fresh cursor, unrestricted: for batch jobs and admins."""
+        return ibis.duckdb.from_connection(self.cursor())
+
+    def table_names(self) -> list[str]:
+        return sorted(r[0] for r in self.cursor().execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall())
+
+    def has_table(self, name: str) -> bool:
+        return name in self.table_names()
+
+    def for_viewer(self, viewer: Viewer) -> ScopedWarehouse:
+        """The tables as ``viewer`` may see them, on a cursor of their own."""
+        return ScopedWarehouse(self, viewer)
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.cursor().execute("SELECT key, value FROM warehouse_meta").fetchall())
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class ScopedWarehouse:
+    """Ibis tables restricted to one viewer. Build one per page run; it owns a cursor."""
+
+    def __init__(self, warehouse: Warehouse, viewer: Viewer):
+        self.warehouse = warehouse
+        self.viewer = viewer
+        self._backend = warehouse.backend()
+        self._clients: ir.Table | None = None
+
+    @property
+    def scope_key(self) -> str:
+        return self.viewer.scope_key
+
+    @property
+    def version(self) -> int:
+        return self.warehouse.version
+
+    def table(self, name: str) -> ir.Table:
+        """Table ``name`` with the rows this viewer may see.
+
+        Raises:
+            AccessDenied: the table is not readable for this viewer's role.
+        """
+        policy = TABLE_POLICY.get(name)
+        role = self.viewer.role
+        known = role in EVERYTHING_ROLES or role == "customer_manager"
+        if policy is None or not known:
+            raise AccessDenied(f"{role or 'anonymous'} may not read {name}")
+        if policy == "admin" and role != "admin":
+            raise AccessDenied(f"only admins may read {name}")
+        if policy == "privileged" and role not in PRIVILEGED_ROLES:
+            raise AccessDenied(f"{role} may not read {name}")
+        t = self._backend.table(name)
+        if role in EVERYTHING_ROLES or policy == "all":
+            return t
+        if policy == "self":
+            return t.filter(t.manager_id == self.viewer.manager_id)
+        if name == "clients":
+            return self.clients()
+        return t.semi_join(self.clients().select("client_id"), "client_id")
+
+    def clients(self) -> ir.Table:
+        """The viewer's clients. A customer manager sees the clients assigned to them, and
+        clients of their territory that carry no manager code; the unassigned pool of a market
+        department is visible to no customer manager."""
+        if self._clients is None:
+            t = self._backend.table("clients")
+            if self.viewer.sees_everything:
+                self._clients = t
+            elif self.viewer.scope_key == "deny":
+                self._clients = t.filter(ibis.literal(False))
+            else:
+                mine = self.viewer.manager_id
+                managers = self._backend.table("managers")
+                territory = managers.filter(managers.manager_id == mine).territory
+                self._clients = t.filter(
+                    (t.manager_id == mine)
+                    | (t.manager_id.isnull() & t.territory.notnull() & t.territory.isin(territory))
+                )
+        return self._clients
+
+    def can_read(self, name: str) -> bool:
+        try:
+            self.table(name)
+        except AccessDenied:
+            return False
+        return True
