@@ -147,7 +147,7 @@ CLIENTS = Table(
         _c("district", "text", "区县", "县区", "区县名称", required=True),
         _c("market_dept", "text", "市场部", "营销部", "市场部名称", required=True),
         _c("territory", "text", "片区", "营销片区", "片区名称"),
-        _c("manager_id", "text", "客户经理", "客户经理编码", "客户经理代码"),
+        _c("manager_id", "text", "客户经理编码", "客户经理代码", "客户经理工号", "客户经理"),
         _c("business_format", "text", "业态", "经营业态", "业态类型", codes=BUSINESS_FORMATS,
            unknown_if_empty=True),
         _c("grade", "int", "档位", "客户档位", "档位值", min=1, max=30, unknown_if_empty=True,
