@@ -1,9 +1,9 @@
-"""Derived aggregate tables, rebuilt after every import so pages never scan raw order lines.
+"""Derived aggregate tables, refreshed after every import so pages never scan raw order lines.
 
 Written as Ibis expressions so the same definitions run on DuckDB and, later, Spark.
 
-Tables (grain in the name; one row per period x client x product with any order, stock count or
-price observation in the period):
+Tables (declared in ``data.schema``; one row per period x client x product with any order, stock
+count or price observation in the period):
 
 ``agg_client_product_week`` / ``agg_client_product_month``:
     period_start (Monday / first of month), client_id, product_id,
@@ -12,10 +12,14 @@ price observation in the period):
     first_snapshot_date, first_qty_on_hand,
     last_snapshot_date, last_qty_on_hand                    -- from inventory_snapshots (NULL when none)
     price_observations, price_sum                           -- from price_snapshots (0 when none)
+
+A refresh can be limited to the periods from a date on (``since``): an import of last week's
+orders then rebuilds last week and month, not three years.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import duckdb
@@ -23,16 +27,29 @@ import ibis
 import ibis.expr.types as ir
 
 from data import schema
+from data.calendar_cn import period_start as _period_start_of
 
 AGGREGATES = {"week": schema.AGG_WEEK.name, "month": schema.AGG_MONTH.name}
 _KEYS = ["period_start", "client_id", "product_id"]
 _UNIT = {"week": "W", "month": "M"}
+# Fact tables the aggregates read, with their date column.
+SOURCES = {"orders": "order_date", "inventory_snapshots": "snapshot_date",
+           "price_snapshots": "snapshot_date"}
 
 
 def _period(column: ir.DateValue, period: str) -> ir.DateValue:
     # Via timestamp and .date(): a cast of a truncated date to date is dropped by Ibis, and
     # DuckDB's date_trunc returns a TIMESTAMP.
     return column.cast("timestamp").truncate(_UNIT[period]).date()
+
+
+def _outer(left: ir.Table, right: ir.Table) -> ir.Table:
+    """Full outer join on the keys, keeping one copy of each key column."""
+    left = left.view()  # Ibis refuses to join onto a projection of a join without a fresh alias
+    j = left.outer_join(right, [left[k] == right[k] for k in _KEYS])
+    keys = {k: ibis.coalesce(j[k], j[f"{k}_right"]) for k in _KEYS}
+    rest = [c for c in j.columns if c not in _KEYS and not c.endswith("_right")]
+    return j.select(**keys, **{c: j[c] for c in rest})
 
 
 def client_product_facts(orders: ir.Table, snapshots: ir.Table, prices: ir.Table,
@@ -47,8 +64,6 @@ def client_product_facts(orders: ir.Table, snapshots: ir.Table, prices: ir.Table
     Returns:
         An Ibis expression with the columns listed in the module docstring.
     """
-    null_int = ibis.null().cast("int64")
-    null_date = ibis.null().cast("date")
     o = orders.group_by(period_start=_period(orders.order_date, period),
                         client_id=orders.client_id, product_id=orders.product_id).aggregate(
         qty_demand=orders.qty_demand.sum(), qty_ordered=orders.qty_ordered.sum(),
@@ -63,39 +78,24 @@ def client_product_facts(orders: ir.Table, snapshots: ir.Table, prices: ir.Table
     p = prices.group_by(period_start=_period(prices.snapshot_date, period),
                         client_id=prices.client_id, product_id=prices.product_id).aggregate(
         price_observations=prices.count(), price_sum=prices.retail_price.sum())
-
-    blank = dict(qty_demand=null_int, qty_ordered=null_int, amount=ibis.null().cast("float64"),
-                 order_lines=null_int, snapshots=null_int, first_snapshot_date=null_date,
-                 first_qty_on_hand=null_int, last_snapshot_date=null_date,
-                 last_qty_on_hand=null_int, price_observations=null_int,
-                 price_sum=ibis.null().cast("float64"))
-
-    def widen(t: ir.Table) -> ir.Table:
-        fill = {k: v for k, v in blank.items() if k not in t.columns}
-        t = t.mutate(**fill)
-        return t.select(*_KEYS, *blank.keys()).cast({k: v.type() for k, v in blank.items()})
-
-    u = ibis.union(widen(o), widen(s), widen(p))
-    return u.group_by(_KEYS).aggregate(
-        qty_demand=u.qty_demand.sum().coalesce(0).cast("int64"),
-        qty_ordered=u.qty_ordered.sum().coalesce(0).cast("int64"),
-        amount=u.amount.sum().coalesce(0.0),
-        order_lines=u.order_lines.sum().coalesce(0).cast("int64"),
-        snapshots=u.snapshots.sum().coalesce(0).cast("int64"),
-        first_snapshot_date=u.first_snapshot_date.max(),
-        first_qty_on_hand=u.first_qty_on_hand.max(),
-        last_snapshot_date=u.last_snapshot_date.max(),
-        last_qty_on_hand=u.last_qty_on_hand.max(),
-        price_observations=u.price_observations.sum().coalesce(0).cast("int64"),
-        price_sum=u.price_sum.sum().coalesce(0.0),
+    j = _outer(_outer(o, s), p)
+    return j.select(
+        *_KEYS,
+        qty_demand=j.qty_demand.coalesce(0), qty_ordered=j.qty_ordered.coalesce(0),
+        amount=j.amount.coalesce(0.0), order_lines=j.order_lines.coalesce(0),
+        snapshots=j.snapshots.coalesce(0),
+        first_snapshot_date=j.first_snapshot_date, first_qty_on_hand=j.first_qty_on_hand,
+        last_snapshot_date=j.last_snapshot_date, last_qty_on_hand=j.last_qty_on_hand,
+        price_observations=j.price_observations.coalesce(0), price_sum=j.price_sum.coalesce(0.0),
     )
 
 
-def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    """Rebuild every aggregate table inside the caller's transaction.
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> dict[str, float]:
+    """Rebuild the aggregate tables inside the caller's transaction.
 
     Args:
         con: a read-write DuckDB connection (the working copy of ``store.writing``).
+        since: rebuild only the periods holding ``since`` and later (None: everything).
 
     Returns:
         Seconds taken per table.
@@ -104,13 +104,33 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     timings: dict[str, float] = {}
     for period, name in AGGREGATES.items():
         started = time.perf_counter()
-        expr = client_product_facts(backend.table("orders"), backend.table("inventory_snapshots"),
-                                    backend.table("price_snapshots"), period)
+        tables = {t: backend.table(t) for t in SOURCES}
+        first = _period_start_of(since, period) if since else None
+        if first is not None:
+            lit = ibis.literal(first, type="date")
+            tables = {t: tbl.filter(tbl[SOURCES[t]] >= lit) for t, tbl in tables.items()}
+        expr = client_product_facts(tables["orders"], tables["inventory_snapshots"],
+                                    tables["price_snapshots"], period)
         sql = ibis.to_sql(expr, dialect="duckdb")
         # Into the table declared in data.schema, so the stored types are DATE and BIGINT
         # whatever the engine's SUM returns (DuckDB: HUGEINT).
         con.execute(schema.TABLES[name].ddl())
-        con.execute(f"DELETE FROM {name}")
-        con.execute(f"INSERT INTO {name} BY NAME ({sql} ORDER BY period_start, client_id)")
+        if first is None:
+            con.execute(f"DELETE FROM {name}")
+        else:
+            con.execute(f"DELETE FROM {name} WHERE period_start >= ?", [first])
+        con.execute(f"INSERT INTO {name} BY NAME ({sql})")
         timings[name] = time.perf_counter() - started
     return timings
+
+
+def rebuild(path, who: str = "cli") -> dict[str, float]:
+    """Rebuild every aggregate of the warehouse at ``path`` as one safe write.
+
+    Returns:
+        Seconds taken per table.
+    """
+    from data import store  # late: store imports this module
+
+    with store.writing(path, action="refresh", who=who, refresh=False) as con:
+        return refresh_aggregates(con)

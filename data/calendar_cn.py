@@ -135,9 +135,9 @@ def calendar_frame(start: Date, end: Date) -> pd.DataFrame:
     frame = pd.DataFrame({"date": days.date})
     frame["year"] = days.year
     frame["month_start"] = days.to_period("M").start_time.date
-    frame["week_start"] = (days - pd.to_timedelta(days.dayofweek, unit="D")).date
+    frame["week_start"] = (days - pd.to_timedelta(days.day_of_week, unit="D")).date
     frame["quarter_start"] = days.to_period("Q").start_time.date
-    frame["weekday"] = days.dayofweek
+    frame["weekday"] = days.day_of_week
     frame["is_workday"] = [is_workday(d) for d in frame["date"]]
     frame["is_holiday"] = [is_holiday(d) for d in frame["date"]]
     frame["days_to_spring_festival"] = [_signed_days_to(d, spring_festival) for d in frame["date"]]

@@ -67,7 +67,7 @@ def cmd_generate(args) -> int:
     seconds = time.perf_counter() - started
     size_mb = db.stat().st_size / 2**20
     print(f"generated {db} in {seconds:.1f} s ({size_mb:.0f} MB): "
-          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+          + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
     return 0
 
 
@@ -119,12 +119,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from data.aggregates import refresh_aggregates
+    from data.aggregates import rebuild
 
     started = time.perf_counter()
-    db = _db(args)
-    with store.writing(db, action="refresh", who=getpass.getuser(), refresh=False) as con:
-        timings = refresh_aggregates(con)
+    timings = rebuild(_db(args), who=getpass.getuser())
     print(f"refreshed {', '.join(timings)} in {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from data import schema, store
+from data.aggregates import SOURCES
 from data.importing import ImportReport, Prepared, prepare, read_table_file, upsert
 
 
@@ -122,7 +124,9 @@ def write_validated(db: str | Path, validated: Validated, *, partial: bool = Fal
     if not prepared.ok and not partial:
         return None
     db = Path(db)
-    with store.writing(db, action=f"load {validated.table}", who=who, fresh=not db.exists()) as con:
+    refresh = _refresh_from(validated.table, prepared.good)
+    with store.writing(db, action=f"load {validated.table}", who=who, fresh=not db.exists(),
+                       refresh=refresh) as con:
         loaded = upsert(con, prepared, validated.table)
         version = store.read_version(con) + 1
         now = dt.datetime.now()
@@ -150,6 +154,16 @@ def load_files(db: str | Path, table: str, files: list[str | Path], *,
     loaded = len(prepared.good) if version is not None else 0
     return LoadResult(table, prepared.report, loaded, rejected, version,
                       reject_path if rejected and reject_path else None)
+
+
+def _refresh_from(table: str, good) -> bool | dt.date:
+    """Which aggregate periods an import touches: from its earliest fact date on, or none for
+    tables the aggregates do not read."""
+    column = SOURCES.get(table)
+    if column is None or good.empty:
+        return False
+    first = good[column].min()
+    return pd.Timestamp(first).date() if pd.notna(first) else False
 
 
 def _validation_connection(db: Path) -> duckdb.DuckDBPyConnection:

@@ -156,7 +156,8 @@ def _bump_version(con: duckdb.DuckDBPyConnection, action: str, who: str) -> int:
 
 @contextmanager
 def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = False,
-            refresh: bool = True, lock_timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+            refresh: bool | dt.date = True,
+            lock_timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write to the warehouse safely: all of the block's changes appear at once, or none.
 
     Args:
@@ -165,7 +166,9 @@ def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = Fa
         who: the user or process, kept in the metadata.
         fresh: start from an empty database instead of a copy (``generate``); the live file, if
             any, is replaced only when the block succeeds.
-        refresh: rebuild the derived aggregates before committing.
+        refresh: rebuild the derived aggregates after the block: True for all periods, a date
+            for the periods from that date on (an import of recent facts), False for none (an
+            import of dimensions, which the aggregates do not hold).
         lock_timeout: seconds to wait for another writer.
 
     Yields:
@@ -188,11 +191,17 @@ def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = Fa
             shutil.copyfile(path, tmp)
         con = duckdb.connect(str(tmp))
         try:
+            con.execute("SET enable_progress_bar = false")
+            # The copy is not live until the swap, so committing in steps costs no atomicity,
+            # and the refresh reads committed data (DuckDB is far slower and hungrier reading
+            # tens of millions of rows from an open transaction's local storage).
             con.execute("BEGIN")
             create_tables(con)
             yield con
-            if refresh:
-                refresh_aggregates(con)
+            con.execute("COMMIT")
+            con.execute("BEGIN")
+            if refresh is not False:
+                refresh_aggregates(con, since=None if refresh is True else refresh)
             _bump_version(con, action, who)
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
