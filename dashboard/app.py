@@ -1,0 +1,72 @@
+"""Jinye dashboard: the router. ``streamlit run dashboard/app.py``.
+
+Each run: language -> warehouse (or the first-start screen) -> who is looking -> global filters
+-> the pages this role may open -> run the chosen page.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(page_title="金叶 Jinye", page_icon="🍂", layout="wide")
+
+from dashboard import auth, queries, state  # noqa: E402
+from dashboard.context import PageContext, set_page_context  # noqa: E402
+from dashboard.filters import sidebar_filters  # noqa: E402
+from dashboard.first_start import first_start  # noqa: E402
+from dashboard.i18n import LANGUAGES, t  # noqa: E402
+from data.warehouse import PRIVILEGED_ROLES  # noqa: E402
+
+PAGES = ROOT / "pages"
+
+
+def _language() -> None:
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang", "zh")
+        st.session_state["lang"] = wanted if wanted in LANGUAGES else "zh"
+    st.sidebar.segmented_control(t("app.language"), list(LANGUAGES), key="lang",
+                                 format_func=LANGUAGES.get)
+    if not st.session_state.get("lang"):  # a click on the selected option clears it
+        st.session_state["lang"] = "zh"
+    if st.query_params.get("lang", "zh") != st.session_state["lang"]:
+        if st.session_state["lang"] == "zh":
+            del st.query_params["lang"]
+        else:
+            st.query_params["lang"] = st.session_state["lang"]
+
+
+def main() -> None:
+    _language()
+    wh = state.warehouse()
+    if wh is None:
+        first_start(state.settings())
+        return
+    who = auth.identify(wh)
+    if who is None:
+        return
+    swh = state.scoped(wh, who)
+    key = queries.cache_key(swh)
+    choices = queries.choices(swh, key)
+    filters = sidebar_filters(choices)
+    set_page_context(PageContext(wh, who, swh, key, choices, filters))
+
+    analysis = [st.Page(PAGES / "overview.py", title=t("page.overview"), icon=":material/dashboard:",
+                        url_path="overview", default=True)]
+    admin = []
+    if who.role in PRIVILEGED_ROLES:
+        admin.append(st.Page(PAGES / "data.py", title=t("page.data"), icon=":material/database:",
+                             url_path="data"))
+    sections = {t("nav.analysis"): analysis}
+    if admin:
+        sections[t("nav.admin")] = admin
+    st.navigation(sections).run()
+
+
+main()

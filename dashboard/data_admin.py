@@ -1,0 +1,92 @@
+"""The Data page's calls into the data layer, with every failure turned into a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.state import settings
+from data import store
+from data.aggregates import rebuild
+from data.checks import integrity, table_status
+from data.importing import ImportFileError, ImportReport
+from data.loading import Validated, validate_files, write_validated
+from data.warehouse import Warehouse
+
+
+@dataclass
+class Validation:
+    """A validation to show: the result, or why the files could not be read at all."""
+
+    table: str
+    validated: Validated | None
+    failure: str | None = None
+
+    @property
+    def prepared(self):
+        return self.validated.prepared
+
+
+@dataclass
+class Outcome:
+    rows: int = 0
+    version: int | None = None
+    rejected: pd.DataFrame | None = None
+    error: str | None = None
+
+
+def upload_limit_mb() -> int:
+    return settings().max_upload_mb
+
+
+def validate(db: Path, table: str, paths: list[Path], names: list[str]) -> Validation:
+    try:
+        return Validation(table, validate_files(db, table, paths, names))
+    except (ImportFileError, ValueError) as exc:
+        return Validation(table, None, str(exc))
+
+
+def write(db: Path, validation: Validation, who: str) -> Outcome:
+    prepared = validation.prepared
+    try:
+        version = write_validated(db, validation.validated, partial=True, who=who)
+    except store.WarehouseBusy:
+        return Outcome(error=t("data.busy"))
+    return Outcome(rows=len(prepared.good), version=version, rejected=prepared.rejected)
+
+
+def issues_frame(report: ImportReport) -> pd.DataFrame:
+    """Errors then warnings, with translated headers."""
+    frame = report.to_frame()
+    if frame.empty:
+        return frame
+    names = {c: t(f"col.{c}") for c in ("file", "row", "column", "value", "problem", "fix", "severity")}
+    return frame.rename(columns=names)
+
+
+def status(wh: Warehouse) -> pd.DataFrame:
+    return table_status(wh.cursor())
+
+
+def findings(wh: Warehouse) -> pd.DataFrame:
+    rows = integrity(wh.cursor())
+    return pd.DataFrame([{t("col.table"): f.table, t("col.problem"): f.rule, t("col.rows"): f.rows,
+                          t("col.fix"): f.fix} for f in rows])
+
+
+def history(wh: Warehouse) -> pd.DataFrame:
+    return wh.cursor().execute(
+        "SELECT version, loaded_at, table_name, file_name, rows_loaded, rows_rejected, loaded_by "
+        "FROM import_log ORDER BY version DESC, loaded_at DESC LIMIT 50").df()
+
+
+def refresh(db: Path, who: str) -> str | None:
+    """Rebuild aggregates; the error message, or None on success."""
+    try:
+        rebuild(db, who)
+    except store.WarehouseBusy:
+        return t("data.busy")
+    return None

@@ -1,0 +1,51 @@
+"""Numbers the way the readers expect them: 万 / 亿 in Chinese, thousands in English,
+percentages with one decimal, an em dash for an empty value."""
+
+from __future__ import annotations
+
+import math
+
+from dashboard.i18n import language
+
+EMPTY = "—"
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def big_number(value, unit: str = "", decimals: int = 1) -> str:
+    """1,234,567 -> '123.5万' (zh) or '1.23M' (en); small numbers with thousands separators."""
+    if _empty(value):
+        return EMPTY
+    v = float(value)
+    if language() == "zh":
+        for size, suffix in ((1e8, "亿"), (1e4, "万")):
+            if abs(v) >= size:
+                places = 0 if abs(v) / size >= 1000 else decimals  # 8,371万, not 8,370.6万
+                return f"{v / size:,.{places}f}{suffix}{unit}"
+        return f"{v:,.0f}{unit}"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "K")):
+        if abs(v) >= size:
+            return f"{v / size:,.{decimals}f}{suffix}{(' ' + unit) if unit else ''}"
+    return f"{v:,.0f}{(' ' + unit) if unit else ''}"
+
+
+def money(value) -> str:
+    """An amount in 元 for a card whose label names the unit, e.g. '3.2亿' / '320.0M'."""
+    return big_number(value)
+
+
+def unit_price(value) -> str:
+    """A price per case or carton with two decimals, e.g. '28,345.12'."""
+    return EMPTY if _empty(value) else f"{float(value):,.2f}"
+
+
+def percent(value, decimals: int = 1) -> str:
+    """0.1234 -> '12.3%'."""
+    return EMPTY if _empty(value) else f"{100 * float(value):.{decimals}f}%"
+
+
+def signed_percent(value, decimals: int = 1) -> str | None:
+    """A change as '+3.2%' for st.metric deltas; None when empty (st.metric then shows none)."""
+    return None if _empty(value) else f"{100 * float(value):+.{decimals}f}%"

@@ -1,0 +1,96 @@
+"""数据 Data: import files with a validation report, see the warehouse status, rebuild aggregates."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import data_admin
+from dashboard.context import page_context
+from dashboard.export import download_buttons
+from dashboard.i18n import t
+from data.schema import IMPORTABLE
+from data.warehouse import PRIVILEGED_ROLES
+
+# --- inputs -------------------------------------------------------------------------------
+ctx = page_context()
+st.title(t("page.data"))
+if ctx.viewer.role not in PRIVILEGED_ROLES:  # the router hides the page; a crafted URL lands here
+    st.error(t("common.no_access"))
+    st.stop()
+limit_mb = data_admin.upload_limit_mb()
+
+# --- import -------------------------------------------------------------------------------
+st.subheader(t("data.upload"))
+table = st.selectbox(t("data.table"), IMPORTABLE, key="import_table")
+uploads = st.file_uploader(t("data.files"), type=["csv", "tsv", "txt", "xlsx", "parquet"],
+                           accept_multiple_files=True, key="import_files")
+too_big = [u.name for u in uploads or [] if u.size > limit_mb * 2**20]
+if too_big:
+    st.error(t("data.too_big", mb=limit_mb) + " " + ", ".join(too_big))
+elif uploads and st.button(t("data.validate"), type="primary"):
+    with st.spinner(t("data.validate")), tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for upload in uploads:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            paths.append(path)
+        st.session_state["import_result"] = data_admin.validate(ctx.warehouse.path, table, paths,
+                                                                [u.name for u in uploads])
+
+result = st.session_state.get("import_result")
+if result is not None and result.table == table:
+    if result.failure:
+        st.error(t("data.bad_file", msg=result.failure))
+    else:
+        report = result.prepared.report
+        if report.errors:
+            st.error(t("data.report_errors", n=len(report.errors)))
+        else:
+            st.success(t("data.report_ok", rows=f"{len(result.prepared.good):,}"))
+        issues = data_admin.issues_frame(report)
+        if not issues.empty:
+            if report.warnings:
+                st.caption(t("data.report_warnings", n=len(report.warnings)))
+            st.dataframe(issues, hide_index=True, width="stretch")
+            download_buttons(issues, f"import_report_{table}", key="import_report")
+        can_load = not report.errors or len(result.prepared.good) > 0
+        load_good_only = bool(report.errors) and st.checkbox(t("data.load_good"), key="load_good")
+        if can_load and (not report.errors or load_good_only) and st.button(t("data.load")):
+            outcome = data_admin.write(ctx.warehouse.path, result, ctx.viewer.username)
+            if outcome.error:
+                st.error(outcome.error)
+            else:
+                st.session_state.pop("import_result", None)
+                st.success(t("data.loaded", rows=f"{outcome.rows:,}", table=table, version=outcome.version))
+                if outcome.rejected is not None and not outcome.rejected.empty:
+                    download_buttons(outcome.rejected, f"rejected_{table}", key="rejected")
+
+# --- status -------------------------------------------------------------------------------
+st.subheader(t("data.status"))
+status = data_admin.status(ctx.warehouse)
+st.dataframe(status.rename(columns={"table": t("col.table"), "rows": t("col.rows"),
+                                    "first_date": t("col.first_date"), "last_date": t("col.last_date")}),
+             hide_index=True, width="stretch")
+st.caption(t("overview.version", version=ctx.warehouse.version,
+             at=ctx.warehouse.meta().get("updated_at", "—")))
+
+st.subheader(t("data.integrity"))
+findings = data_admin.findings(ctx.warehouse)
+if findings.empty:
+    st.success(t("data.integrity_ok"))
+else:
+    st.dataframe(findings, hide_index=True, width="stretch")
+
+history = data_admin.history(ctx.warehouse)
+if not history.empty:
+    st.subheader(t("data.history"))
+    st.dataframe(history, hide_index=True, width="stretch")
+
+if st.button(t("data.refresh"), icon=":material/refresh:"):
+    with st.spinner(t("data.refresh")):
+        error = data_admin.refresh(ctx.warehouse.path, ctx.viewer.username)
+    if error:
+        st.error(error)
+    else:
+        st.success(t("data.refreshed"))
