@@ -90,38 +90,74 @@ def client_product_facts(orders: ir.Table, snapshots: ir.Table, prices: ir.Table
     )
 
 
-def refresh_aggregates(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> dict[str, float]:
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, since: dt.date | None = None,
+                       chunk_months: int = 3) -> dict[str, float]:
     """Rebuild the aggregate tables inside the caller's transaction.
+
+    The work runs in chunks of whole periods (about ``chunk_months`` at a time), so memory stays
+    bounded however long the history is: each period falls in exactly one chunk.
 
     Args:
         con: a read-write DuckDB connection (the working copy of ``store.writing``).
         since: rebuild only the periods holding ``since`` and later (None: everything).
+        chunk_months: months of facts per chunk.
 
     Returns:
         Seconds taken per table.
     """
     backend = ibis.duckdb.from_connection(con)
+    span = _fact_span(con)
     timings: dict[str, float] = {}
     for period, name in AGGREGATES.items():
         started = time.perf_counter()
-        tables = {t: backend.table(t) for t in SOURCES}
-        first = _period_start_of(since, period) if since else None
-        if first is not None:
-            lit = ibis.literal(first, type="date")
-            tables = {t: tbl.filter(tbl[SOURCES[t]] >= lit) for t, tbl in tables.items()}
-        expr = client_product_facts(tables["orders"], tables["inventory_snapshots"],
-                                    tables["price_snapshots"], period)
-        sql = ibis.to_sql(expr, dialect="duckdb")
-        # Into the table declared in data.schema, so the stored types are DATE and BIGINT
-        # whatever the engine's SUM returns (DuckDB: HUGEINT).
         con.execute(schema.TABLES[name].ddl())
+        first = _period_start_of(since, period) if since else None
         if first is None:
             con.execute(f"DELETE FROM {name}")
         else:
             con.execute(f"DELETE FROM {name} WHERE period_start >= ?", [first])
-        con.execute(f"INSERT INTO {name} BY NAME ({sql})")
+        if span is not None:
+            lo = max(first, span[0]) if first else span[0]
+            for chunk_start, chunk_end in _chunks(_period_start_of(lo, period), span[1], period, chunk_months):
+                _insert_chunk(con, backend, name, period, chunk_start, chunk_end)
         timings[name] = time.perf_counter() - started
     return timings
+
+
+def _fact_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """The first and last fact date across the source tables, or None when all are empty."""
+    parts = " UNION ALL ".join(f"SELECT min({c}) AS lo, max({c}) AS hi FROM {t}" for t, c in SOURCES.items())
+    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({parts})").fetchone()
+    return None if lo is None else (lo, hi)
+
+
+def _chunks(first: dt.date, last: dt.date, period: str, months: int):
+    """Half-open [start, end) ranges of whole periods from ``first`` past ``last``."""
+    start = first
+    while start <= last:
+        end = _period_start_of(_add_months(start, months), period)
+        if end <= start:  # a week period starting late in a month: step at least one week
+            end = start + dt.timedelta(weeks=1)
+        yield start, end
+        start = end
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    total = day.year * 12 + day.month - 1 + months
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def _insert_chunk(con, backend, name: str, period: str, start: dt.date, end: dt.date) -> None:
+    lo, hi = ibis.literal(start, type="date"), ibis.literal(end, type="date")
+    tables = {}
+    for table, column in SOURCES.items():
+        t = backend.table(table)
+        tables[table] = t.filter((t[column] >= lo) & (t[column] < hi))
+    expr = client_product_facts(tables["orders"], tables["inventory_snapshots"],
+                                tables["price_snapshots"], period)
+    # Into the table declared in data.schema, so the stored types are DATE and BIGINT
+    # whatever the engine's SUM returns (DuckDB: HUGEINT).
+    con.execute(f"INSERT INTO {name} BY NAME ({ibis.to_sql(expr, dialect='duckdb')})")
 
 
 def rebuild(path, who: str = "cli") -> dict[str, float]:

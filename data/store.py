@@ -43,7 +43,8 @@ class WarehouseBusy(RuntimeError):
     """Another writer holds the warehouse for longer than we are willing to wait."""
 
 
-Generation = tuple[int, int, int]  # (inode, mtime_ns, size): which file is live
+Generation = tuple[int, int, int]
+WRITER_MEMORY = "6GB"  # a writer's DuckDB memory limit; the dashboard keeps the rest  # (inode, mtime_ns, size): which file is live
 
 
 def generation(path: str | Path) -> Generation | None:
@@ -192,6 +193,9 @@ def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = Fa
         con = duckdb.connect(str(tmp))
         try:
             con.execute("SET enable_progress_bar = false")
+            # Bounded memory for big writes (a city's aggregates); DuckDB spills the rest to disk.
+            con.execute("SET memory_limit = ?", [WRITER_MEMORY])
+            con.execute("SET temp_directory = ?", [str(path.parent / f".{path.name}.spill")])
             # The copy is not live until the swap, so committing in steps costs no atomicity,
             # and the refresh reads committed data (DuckDB is far slower and hungrier reading
             # tens of millions of rows from an open transaction's local storage).
