@@ -45,6 +45,7 @@ def _db(args) -> Path:
 
 def cmd_generate(args) -> int:
     from data.demo import DemoParams, generate
+    from data.demo.params import resolve
 
     db = _db(args)
     if args.start and args.end and args.start >= args.end:
@@ -53,6 +54,7 @@ def cmd_generate(args) -> int:
         raise CliError(f"{db} already exists; pass --force to replace it with a new demo city")
     params = DemoParams(clients=args.clients, products=args.products, start=args.start,
                         end=args.end, seed=args.seed)
+    resolve(params)  # refuse impossible parameters before any work starts (ValueError)
     started = time.perf_counter()
     with tqdm(total=100, unit="%", desc="demo city", file=sys.stderr,
               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}") as bar:

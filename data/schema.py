@@ -349,7 +349,7 @@ IMPORT_LOG = Table(
         _c("loaded_by", "text"),
     ),
     importable=False,
-    doc="one row per import (and per generate / refresh)",
+    doc="one row per imported file",
 )
 
 META = Table(

@@ -39,6 +39,10 @@ class WarehouseMissing(FileNotFoundError):
     """There is no warehouse file at the configured path."""
 
 
+class NotAWarehouse(ValueError):
+    """The path exists but is not a DuckDB database (a text file, a folder, a damaged file)."""
+
+
 class WarehouseBusy(RuntimeError):
     """Another writer holds the warehouse for longer than we are willing to wait."""
 
@@ -61,6 +65,17 @@ def missing_message(path: Path) -> str:
             f"(demo city) or load your files with `python -m data load --db {path} ...`")
 
 
+def _connect(target: Path, shown: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, with a failure to open reported against the user's path."""
+    try:
+        return duckdb.connect(str(target), read_only=read_only)
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        if "not a valid DuckDB database" in reason or target.is_dir() or shown.is_dir():
+            reason = "not a DuckDB database file"
+        raise NotAWarehouse(f"{shown} cannot be opened as a Jinye warehouse: {reason}") from None
+
+
 def open_reader(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, Generation]:
     """Open the live warehouse read-only, as its own DuckDB instance.
 
@@ -70,8 +85,11 @@ def open_reader(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, Generation
 
     Raises:
         WarehouseMissing: no file at ``path``.
+        NotAWarehouse: the file is not a DuckDB database.
     """
     path = Path(path)
+    if path.is_dir():
+        raise NotAWarehouse(f"{path} is a folder, not a warehouse file")
     gen = generation(path)
     if gen is None:
         raise WarehouseMissing(missing_message(path))
@@ -85,11 +103,15 @@ def open_reader(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, Generation
     except OSError as exc:
         if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
             raise
-        return duckdb.connect(str(path), read_only=True), gen  # no hard links: plain open
+        return _connect(path, path, read_only=True), gen  # no hard links: plain open
     if generation(link) != gen:  # swapped between stat and link: retry on the new file
         link.unlink(missing_ok=True)
         return open_reader(path)
-    con = duckdb.connect(str(link), read_only=True)
+    try:
+        con = _connect(link, path, read_only=True)
+    except NotAWarehouse:
+        link.unlink(missing_ok=True)
+        raise
     _prune_links(link_dir, keep=link)
     return con, gen
 
@@ -188,9 +210,15 @@ def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = Fa
         if not fresh and not path.exists():
             raise WarehouseMissing(missing_message(path))
         tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:12]}")
-        if not fresh:
-            shutil.copyfile(path, tmp)
-        con = duckdb.connect(str(tmp))
+        if path.exists() and not path.is_file():
+            raise NotAWarehouse(f"{path} is a folder, not a warehouse file")
+        try:
+            if not fresh:
+                shutil.copyfile(path, tmp)
+            con = _connect(tmp, path, read_only=False)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         try:
             con.execute("SET enable_progress_bar = false")
             # Bounded memory for big writes (a city's aggregates); DuckDB spills the rest to disk.

@@ -22,6 +22,12 @@ limit_mb = data_admin.upload_limit_mb()
 
 # --- import -------------------------------------------------------------------------------
 st.subheader(t("data.upload"))
+flash = st.session_state.pop("import_flash", None)  # what the last load did, shown after its rerun
+if flash is not None:
+    st.success(t("data.loaded", rows=f"{flash['rows']:,}", table=flash["table"], version=flash["version"]))
+    if flash["rejected"] is not None and not flash["rejected"].empty:
+        st.caption(t("data.rejected_download"))
+        download_buttons(flash["rejected"], f"rejected_{flash['table']}", key="rejected")
 table = st.selectbox(t("data.table"), IMPORTABLE, key="import_table")
 uploads = st.file_uploader(t("data.files"), type=["csv", "tsv", "txt", "xlsx", "parquet"],
                            accept_multiple_files=True, key="import_files")
@@ -31,8 +37,8 @@ if too_big:
 elif uploads and st.button(t("data.validate"), type="primary"):
     with st.spinner(t("data.validate")), tempfile.TemporaryDirectory() as folder:
         paths = []
-        for upload in uploads:
-            path = Path(folder) / Path(upload.name).name
+        for i, upload in enumerate(uploads):
+            path = Path(folder) / f"{i}_{Path(upload.name).name}"  # two uploads may share a name
             path.write_bytes(upload.getvalue())
             paths.append(path)
         st.session_state["import_result"] = data_admin.validate(ctx.warehouse.path, table, paths,
@@ -61,10 +67,11 @@ if result is not None and result.table == table:
             if outcome.error:
                 st.error(outcome.error)
             else:
+                # Rerun so everything below reads the new warehouse generation.
                 st.session_state.pop("import_result", None)
-                st.success(t("data.loaded", rows=f"{outcome.rows:,}", table=table, version=outcome.version))
-                if outcome.rejected is not None and not outcome.rejected.empty:
-                    download_buttons(outcome.rejected, f"rejected_{table}", key="rejected")
+                st.session_state["import_flash"] = {"rows": outcome.rows, "table": table,
+                                                    "version": outcome.version, "rejected": outcome.rejected}
+                st.rerun()
 
 # --- status -------------------------------------------------------------------------------
 st.subheader(t("data.status"))

@@ -107,7 +107,7 @@ def _kind(path: Path, head: bytes, name: str) -> str:
     if ext in EXCEL_EXTENSIONS + PARQUET_EXTENSIONS:
         raise ImportFileError(f"{name} is not a valid {ext} file (damaged or renamed): "
                               "export it again")
-    raise ImportFileError(f"unsupported file type '{ext or name}': save the data as "
+    raise ImportFileError(f"{name}: unsupported file type '{ext or name}': save the data as "
                           f"{_SUPPORTED}")
 
 
