@@ -25,8 +25,8 @@ def big_number(value, unit: str = "", decimals: int = 1) -> str:
                 places = 0 if abs(v) / size >= 1000 else decimals  # 8,371万, not 8,370.6万
                 return f"{v / size:,.{places}f}{suffix}{unit}"
         return f"{v:,.0f}{unit}"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "K")):
-        if abs(v) >= size:
+    for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
+        if abs(v) >= threshold:  # K only from 10,000: 9,876 reads better than 9.9K
             return f"{v / size:,.{decimals}f}{suffix}{(' ' + unit) if unit else ''}"
     return f"{v:,.0f}{(' ' + unit) if unit else ''}"
 
@@ -48,4 +48,15 @@ def percent(value, decimals: int = 1) -> str:
 
 def signed_percent(value, decimals: int = 1) -> str | None:
     """A change as '+3.2%' for st.metric deltas; None when empty (st.metric then shows none)."""
-    return None if _empty(value) else f"{100 * float(value):+.{decimals}f}%"
+    return None if _empty(value) else f"{_no_negative_zero(100 * float(value), decimals):+.{decimals}f}%"
+
+
+def signed_points(value, decimals: int = 1) -> str | None:
+    """A change of a rate in percentage points, '+1.2 pp'; None when empty."""
+    return None if _empty(value) else f"{_no_negative_zero(100 * float(value), decimals):+.{decimals}f} pp"
+
+
+def _no_negative_zero(number: float, decimals: int) -> float:
+    # -0.04 would print as '-0.0' and st.metric would paint it as a fall.
+    rounded = round(number, decimals)
+    return 0.0 if rounded == 0 else rounded

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts, queries
 from dashboard.context import page_context
 from dashboard.export import download_buttons
-from dashboard.formatting import big_number, money, percent, signed_percent, unit_price
+from dashboard.formatting import big_number, money, percent, signed_percent, signed_points, unit_price
 from dashboard.i18n import t
 
 # --- inputs -------------------------------------------------------------------------------
@@ -39,8 +39,7 @@ cards = [
     ("kpi.value_per_case", unit_price(summary["value_per_case"]), unit_price(summary["base_value_per_case"]),
      _delta(summary["value_per_case"], summary["base_value_per_case"])),
     ("kpi.fill_rate", percent(summary["fill_rate"]), percent(summary["base_fill_rate"]),
-     None if pd.isna(summary["fill_rate"]) or pd.isna(summary["base_fill_rate"])
-     else f"{100 * (summary['fill_rate'] - summary['base_fill_rate']):+.1f} pp"),
+     signed_points(summary["fill_rate"] - summary["base_fill_rate"])),
     ("kpi.buying_clients", big_number(summary["buying_clients"]), big_number(summary["base_buying_clients"]),
      _delta(summary["buying_clients"], summary["base_buying_clients"])),
 ]
