@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import labeller, t
+from dashboard.widgets import coded
 from dashboard.state import check_password, demo_mode, set_viewer, viewer
 from data.warehouse import Viewer, Warehouse
 
@@ -26,8 +27,8 @@ def demo_picker(wh: Warehouse) -> Viewer:
     """Sidebar role picker for demo mode; returns the chosen viewer."""
     sb = st.sidebar
     sb.caption(t("auth.demo_hint"))
-    role = sb.selectbox(t("auth.demo_mode"), DEMO_ROLES, key="demo_role",
-                        format_func=labeller("role"))
+    role = coded(st.selectbox, t("auth.demo_mode"), DEMO_ROLES, key="demo_role",
+                 format_func=labeller("role"), default="marketing", container=sb)
     if role != "customer_manager":
         who = Viewer(username=f"demo:{role}", role=role, display_name=t(f"role.{role}"))
     else:

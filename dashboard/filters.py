@@ -16,6 +16,7 @@ import streamlit as st
 
 from analytics.scope import GRANULARITIES, PRODUCT_LEVELS, Scope, Window
 from dashboard.i18n import labeller, t
+from dashboard.widgets import coded, widget_keys
 
 # URL parameter -> session key. Lists are comma-separated in the URL.
 _LIST_PARAMS = {
@@ -171,59 +172,50 @@ def sidebar_filters(choices: Choices) -> GlobalFilters:
                           max_value=choices.last_day + dt.timedelta(days=366))
     if not isinstance(dates, (tuple, list)) or len(dates) != 2:
         dates = (dates[0], dates[0]) if isinstance(dates, (tuple, list)) and dates else default_window(choices)
-    gran = sb.segmented_control(t("filters.granularity"), GRANULARITIES, key="f_gran",
-                                format_func=labeller("gran")) or "month"
+    gran = coded(st.segmented_control, t("filters.granularity"), GRANULARITIES, key="f_gran",
+                 format_func=labeller("gran"), default="month", container=sb)
     window = Window.snapped(dates[0], dates[1], gran)
 
     with sb.expander(t("filters.region"), expanded=bool(st.session_state.get("f_district"))):
-        regions = choices.regions
-        d_opts = sorted(regions["district"].dropna().unique())
-        _clean("f_district", d_opts)
-        districts = st.multiselect(t("filters.district"), d_opts, key="f_district",
-                                   placeholder=t("filters.all"))
-        if districts:
-            regions = regions[regions["district"].isin(districts)]
-        m_opts = sorted(regions["market_dept"].dropna().unique())
-        _clean("f_market_dept", m_opts)
-        depts = st.multiselect(t("filters.market_dept"), m_opts, key="f_market_dept",
-                               placeholder=t("filters.all"))
-        if depts:
-            regions = regions[regions["market_dept"].isin(depts)]
-        t_opts = sorted(regions["territory"].dropna().unique())
-        _clean("f_territory", t_opts)
-        territories = st.multiselect(t("filters.territory"), t_opts, key="f_territory",
-                                     placeholder=t("filters.all"))
+        # Each level offers only what lies under the levels chosen above it.
+        regions, chosen = choices.regions, {}
+        for level, key in (("district", "f_district"), ("market_dept", "f_market_dept"),
+                           ("territory", "f_territory")):
+            options = sorted(regions[level].dropna().unique())
+            _clean(key, options)
+            chosen[level] = st.multiselect(t(f"filters.{level}"), options, key=key,
+                                           placeholder=t("filters.all"))
+            if chosen[level]:
+                regions = regions[regions[level].isin(chosen[level])]
 
     with sb.expander(t("filters.segment")):
-        _clean("f_format", list(choices.formats))
-        formats = st.multiselect(t("filters.business_format"), list(choices.formats), key="f_format",
-                                 format_func=labeller("fmt"), placeholder=t("filters.all"))
-        _clean("f_market_type", list(choices.market_types))
-        markets = st.multiselect(t("filters.market_type"), list(choices.market_types),
-                                 key="f_market_type", format_func=labeller("mt"),
-                                 placeholder=t("filters.all"))
+        formats = coded(st.multiselect, t("filters.business_format"), choices.formats, key="f_format",
+                        format_func=labeller("fmt"), default=[], placeholder=t("filters.all"))
+        markets = coded(st.multiselect, t("filters.market_type"), choices.market_types,
+                        key="f_market_type", format_func=labeller("mt"), default=[],
+                        placeholder=t("filters.all"))
         st.session_state.setdefault("f_grade", (1, 30))
         grade = st.slider(t("filters.grade"), 1, 30, key="f_grade")
 
     with sb.expander(t("filters.product")):
-        level = st.selectbox(t("filters.product_level"), PRODUCT_LEVELS, key="f_level",
-                             format_func=labeller("level"))
-        options = choices.product_options(level)
-        _clean("f_keys", options)
+        level = coded(st.selectbox, t("filters.product_level"), PRODUCT_LEVELS, key="f_level",
+                      format_func=labeller("level"), default="all")
         names = dict(zip(choices.products["product_id"], choices.products["name"]))
-        keys = st.multiselect(t("filters.product_keys"), options, key="f_keys",
-                              disabled=level == "all", placeholder=t("filters.all"),
-                              format_func=_product_labeller(level, names))
+        keys = coded(st.multiselect, t("filters.product_keys"), choices.product_options(level),
+                     key="f_keys", format_func=_product_labeller(level, names), default=[],
+                     disabled=level == "all", placeholder=t("filters.all"))
 
-    scope = Scope(districts=tuple(districts), market_depts=tuple(depts),
-                  territories=tuple(territories), business_formats=tuple(formats),
+    scope = Scope(districts=tuple(chosen["district"]), market_depts=tuple(chosen["market_dept"]),
+                  territories=tuple(chosen["territory"]), business_formats=tuple(formats),
                   market_types=tuple(markets), grade_min=int(grade[0]), grade_max=int(grade[1]),
                   product_level=level, product_keys=tuple(keys) if level != "all" else ())
     filters = GlobalFilters(window=window, scope=scope)
     sb.caption(t("filters.snapped", g=t(f"gran.{gran}"), start=window.start, end=window.end))
     if sb.button(t("filters.reset"), width="stretch"):
-        for key in ("f_dates", "f_gran", "f_district", "f_market_dept", "f_territory", "f_format",
-                    "f_market_type", "f_grade", "f_level", "f_keys", "_filters_seeded"):
+        keys_to_drop = ["f_dates", "f_district", "f_market_dept", "f_territory", "f_grade", "_filters_seeded"]
+        for key in ("f_gran", "f_format", "f_market_type", "f_level", "f_keys"):
+            keys_to_drop += widget_keys(key)
+        for key in keys_to_drop:
             st.session_state.pop(key, None)
         st.query_params.clear()
         st.rerun()

@@ -10,6 +10,7 @@ from dashboard.context import page_context
 from dashboard.export import download_buttons
 from dashboard.formatting import big_number, money, percent, signed_percent, signed_points, unit_price
 from dashboard.i18n import t
+from dashboard.widgets import coded
 
 # --- inputs -------------------------------------------------------------------------------
 ctx = page_context()
@@ -54,8 +55,8 @@ st.subheader(t("overview.trend"))
 metrics = {"cases": ("kpi.volume_cases", False), "amount": ("kpi.sales", False),
            "value_per_case": ("kpi.value_per_case", False), "fill_rate": ("kpi.fill_rate", True)}
 metric_labels = {m: t(key) for m, (key, _) in metrics.items()}
-metric = st.segmented_control(t("overview.trend_metric"), list(metrics), default="cases",
-                              key="overview_metric", format_func=metric_labels.get) or "cases"
+metric = coded(st.segmented_control, t("overview.trend_metric"), list(metrics), key="overview_metric",
+               format_func=metric_labels.get, default="cases")
 label, is_percent = metrics[metric]
 st.plotly_chart(charts.trend_vs_base(trend, metric, t(label) + (" %" if is_percent else ""),
                                      t("overview.this_period"), t("overview.last_year"), is_percent,

@@ -46,14 +46,15 @@ def _cases(sql, start: str, end: str, where: str = "", params: list | None = Non
     return sql.execute(query, [start, end, *(params or [])]).fetchone()[0] / 250
 
 
+def _lang(at: AppTest) -> str:
+    return at.session_state["lang"] if "lang" in at.session_state else "zh"
+
+
 def _as_role(at: AppTest, role: str, manager: str | None = None) -> AppTest:
-    # Through session state: AppTest re-applies format_func outside the run, where the
-    # session's language is not visible, so .select() cannot match translated labels.
-    at.session_state["demo_role"] = role
-    at.run()
+    # Coded widgets have one widget per language (dashboard/widgets.py).
+    at.sidebar.selectbox(key=f"demo_role__{_lang(at)}").select(role).run()
     if manager is not None:
-        at.session_state["demo_manager"] = manager
-        at.run()
+        at.sidebar.selectbox(key="demo_manager").select(manager).run()
     return at
 
 
@@ -130,8 +131,7 @@ def test_absurd_url_filters_give_a_message_and_the_default_view(app, query):
 
 def test_filters_are_mirrored_in_the_url(app):
     at = app({"lang": "en", **MARCH}).run()
-    at.session_state["f_gran"] = "week"
-    at.run()
+    at.sidebar.segmented_control(key="f_gran__en").set_value("week").run()
     assert at.query_params["g"] in ("week", ["week"])
     assert not at.exception
 
@@ -183,3 +183,18 @@ def test_overview_shows_data_freshness(app, demo_sql):
     last_order = demo_sql.execute("SELECT max(order_date) FROM orders").fetchone()[0]
     assert _metrics(at)["Latest order"] == str(last_order)
     assert isinstance(last_order, dt.date)
+
+
+def test_language_round_trip_keeps_codes_not_labels(app):
+    """zh -> en -> zh: Streamlit matches widget state by label, so a role or level must not
+    come back as its Chinese label (it once came back as '营销中心' and was refused)."""
+    at = app(MARCH).run()
+    at.sidebar.selectbox(key="demo_role__zh").select("brand_manager").run()
+    at.sidebar.selectbox(key="f_level__zh").select("brand").run()
+    for lang in ("en", "zh"):
+        at.sidebar.segmented_control(key="lang").set_value(lang).run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["demo_role"] == "brand_manager"
+    assert at.session_state["f_level"] == "brand"
+    assert at.query_params["level"] in ("brand", ["brand"])
+    assert at.title[0].value == "总览"
