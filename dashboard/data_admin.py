@@ -59,11 +59,14 @@ def write(db: Path, validation: Validation, who: str) -> Outcome:
 
 
 def issues_frame(report: ImportReport) -> pd.DataFrame:
-    """Errors then warnings, with translated headers."""
+    """Errors then warnings, with translated headers and severities."""
     frame = report.to_frame()
     if frame.empty:
         return frame
-    names = {c: t(f"col.{c}") for c in ("file", "row", "column", "value", "problem", "fix", "severity")}
+    if "severity" in frame:
+        frame["severity"] = frame["severity"].map(lambda v: t(f"severity.{v}"))
+    names = {c: t(f"col.{c}") for c in ("file", "row", "column", "canonical", "value", "problem",
+                                          "fix", "severity")}
     return frame.rename(columns=names)
 
 

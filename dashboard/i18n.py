@@ -152,6 +152,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.problem": ("问题", "Problem"),
     "col.fix": ("修改建议", "How to fix"),
     "col.severity": ("级别", "Severity"),
+    "col.canonical": ("字段", "Field"),
+    "severity.error": ("错误", "Error"),
+    "severity.warning": ("提示", "Warning"),
 }
 
 
