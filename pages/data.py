@@ -76,6 +76,8 @@ if result is not None and result.table == table:
 # --- status -------------------------------------------------------------------------------
 st.subheader(t("data.status"))
 status = data_admin.status(ctx.warehouse)
+for column in ("first_date", "last_date"):  # derived and dimension tables have no dates
+    status[column] = status[column].map(lambda d: "—" if d is None or d != d else str(d))
 st.dataframe(status.rename(columns={"table": t("col.table"), "rows": t("col.rows"),
                                     "first_date": t("col.first_date"), "last_date": t("col.last_date")}),
              hide_index=True, width="stretch")

@@ -86,6 +86,6 @@ for column, (label, day) in zip(st.columns(3), (
         ("overview.latest_price", fresh["price_snapshots"]))):
     column.metric(t(label), str(day) if day else "—",
                   t("overview.days_ago", n=(today - day).days) if day else None,
-                  delta_color="off", border=True)
+                  delta_color="off", delta_arrow="off", border=True)
 meta = ctx.warehouse.meta()
 st.caption(t("overview.version", version=ctx.warehouse.version, at=meta.get("updated_at", "—")))
