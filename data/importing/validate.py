@@ -89,7 +89,7 @@ def row_schema(table: Table) -> pa.DataFrameSchema:
     """Key uniqueness and the row-wise ``extra_checks`` of ``table``."""
     unknown = [name for name in table.extra_checks if name not in EXTRA_CHECKS]
     if unknown:
-        raise NotImplementedError(f"extra checks without an implementation: {unknown}")
+        raise LookupError(f"data.schema names extra checks the importer lacks: {unknown}")
     checks = [pa.Check(EXTRA_CHECKS[name].ok, name=name) for name in table.extra_checks]
     return pa.DataFrameSchema(checks=checks, unique=table.key or None,
                               report_duplicates="all", name=f"{table.name} rows")

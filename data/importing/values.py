@@ -237,7 +237,8 @@ def parser_for(col: Column) -> Callable:
                "int": lambda c, u, t: _number(c, u, t, integer=True),
                "float": lambda c, u, t: _number(c, u, t, integer=False)}
     if col.dtype not in by_type:
-        raise NotImplementedError(f"no import parser for {col.dtype} column {col.name}")
+        raise LookupError(f"data.schema declares {col.dtype} column {col.name}, "
+                          "which the importer cannot parse")
     return by_type[col.dtype]
 
 
