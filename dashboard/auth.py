@@ -74,4 +74,7 @@ def identify(wh: Warehouse) -> Viewer | None:
     """The viewer of this run, via demo mode or login."""
     if demo_mode(wh):
         return demo_picker(wh)
+    current = viewer()
+    if current is not None and current.username.startswith("demo:"):
+        set_viewer(None)  # accounts exist now: a demo identity must log in like anyone else
     return login_form(wh)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from dashboard.i18n import t
@@ -55,6 +56,8 @@ def write(db: Path, validation: Validation, who: str) -> Outcome:
         version = write_validated(db, validation.validated, partial=True, who=who)
     except store.WarehouseBusy:
         return Outcome(error=t("data.busy"))
+    except (store.NotAWarehouse, duckdb.Error, OSError, ValueError) as exc:
+        return Outcome(error=t("common.error", msg=str(exc).splitlines()[0]))
     return Outcome(rows=len(prepared.good), version=version, rejected=prepared.rejected)
 
 
@@ -92,4 +95,6 @@ def refresh(db: Path, who: str) -> str | None:
         rebuild(db, who)
     except store.WarehouseBusy:
         return t("data.busy")
+    except (store.NotAWarehouse, duckdb.Error, OSError) as exc:
+        return t("common.error", msg=str(exc).splitlines()[0])
     return None

@@ -35,11 +35,6 @@ def warehouse() -> Warehouse | None:
     return _open(str(path), gen)
 
 
-def db_key(wh: Warehouse) -> tuple:
-    """Everything about the warehouse that changes an answer, for cache keys."""
-    return (str(wh.path), wh.generation, wh.version)
-
-
 def viewer() -> Viewer | None:
     return st.session_state.get("viewer")
 

@@ -125,7 +125,7 @@ def write_validated(db: str | Path, validated: Validated, *, partial: bool = Fal
         return None
     db = Path(db)
     refresh = _refresh_from(validated.table, prepared.good)
-    with store.writing(db, action=f"load {validated.table}", who=who, fresh=not db.exists(),
+    with store.writing(db, action=f"load {validated.table}", who=who, fresh="if_missing",
                        refresh=refresh) as con:
         loaded = upsert(con, prepared, validated.table)
         version = store.read_version(con) + 1

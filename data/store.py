@@ -47,8 +47,8 @@ class WarehouseBusy(RuntimeError):
     """Another writer holds the warehouse for longer than we are willing to wait."""
 
 
-Generation = tuple[int, int, int]
-WRITER_MEMORY = "6GB"  # a writer's DuckDB memory limit; the dashboard keeps the rest  # (inode, mtime_ns, size): which file is live
+Generation = tuple[int, int, int]  # (inode, mtime_ns, size): which file is live
+WRITER_MEMORY = "6GB"  # a writer's DuckDB memory limit; the dashboard keeps the rest
 
 
 def generation(path: str | Path) -> Generation | None:
@@ -178,7 +178,7 @@ def _bump_version(con: duckdb.DuckDBPyConnection, action: str, who: str) -> int:
 
 
 @contextmanager
-def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = False,
+def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool | str = False,
             refresh: bool | dt.date = True,
             lock_timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write to the warehouse safely: all of the block's changes appear at once, or none.
@@ -188,7 +188,9 @@ def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = Fa
         action: what the write is (``import clients``, ``generate``, ...), kept in the metadata.
         who: the user or process, kept in the metadata.
         fresh: start from an empty database instead of a copy (``generate``); the live file, if
-            any, is replaced only when the block succeeds.
+            any, is replaced only when the block succeeds. ``"if_missing"``: copy the live file
+            when there is one, else start empty (decided under the lock, so two first loads
+            cannot overwrite each other).
         refresh: rebuild the derived aggregates after the block: True for all periods, a date
             for the periods from that date on (an import of recent facts), False for none (an
             import of dimensions, which the aggregates do not hold).
@@ -207,6 +209,8 @@ def writing(path: str | Path, *, action: str, who: str = "cli", fresh: bool = Fa
     path = Path(path)
     with writer_lock(path, lock_timeout):
         _remove_stale_temps(path)
+        if fresh == "if_missing":
+            fresh = not path.exists()
         if not fresh and not path.exists():
             raise WarehouseMissing(missing_message(path))
         tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:12]}")

@@ -176,8 +176,8 @@ class ScopedWarehouse:
 
     def clients(self) -> ir.Table:
         """The viewer's clients. A customer manager sees the clients assigned to them, and
-        clients of their territory that carry no manager code; the unassigned pool of a market
-        department is visible to no customer manager."""
+        clients of their own market department and territory that carry no manager code; the
+        unassigned pool of a market department (no territory) is visible to no customer manager."""
         if self._clients is None:
             t = self._backend.table("clients")
             if self.viewer.sees_everything:
@@ -187,11 +187,12 @@ class ScopedWarehouse:
             else:
                 mine = self.viewer.manager_id
                 managers = self._backend.table("managers")
-                territory = managers.filter(managers.manager_id == mine).territory
-                self._clients = t.filter(
-                    (t.manager_id == mine)
-                    | (t.manager_id.isnull() & t.territory.notnull() & t.territory.isin(territory))
-                )
+                own = managers.filter(managers.manager_id == mine).select("market_dept", "territory")
+                # Territory names repeat across market departments (一片区…), so an unassigned
+                # client belongs to the manager only within the manager's own market department.
+                pool = t.filter(t.manager_id.isnull() & t.territory.notnull()).semi_join(
+                    own, [t.market_dept == own.market_dept, t.territory == own.territory])
+                self._clients = t.filter(t.manager_id == mine).union(pool)
         return self._clients
 
     def can_read(self, name: str) -> bool:

@@ -102,4 +102,7 @@ if st.button(t("data.refresh"), icon=":material/refresh:"):
     if error:
         st.error(error)
     else:
-        st.success(t("data.refreshed"))
+        st.session_state["refresh_flash"] = True
+        st.rerun()  # so status and version above show the new generation
+if st.session_state.pop("refresh_flash", False):
+    st.success(t("data.refreshed"))

@@ -198,3 +198,27 @@ def test_language_round_trip_keeps_codes_not_labels(app):
     assert at.session_state["f_level"] == "brand"
     assert at.query_params["level"] in ("brand", ["brand"])
     assert at.title[0].value == "总览"
+
+
+def test_demo_identity_is_dropped_once_accounts_exist(demo_db_copy, monkeypatch):
+    """A visitor who picked a demo role must log in once the first account is created."""
+    import bcrypt
+
+    from data import store
+
+    monkeypatch.setenv("JINYE_DB", str(demo_db_copy))
+    monkeypatch.delenv("JINYE_DEMO_MODE", raising=False)
+    state.settings.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=90).run()
+        assert at.metric, "demo mode shows the Overview"
+        digest = bcrypt.hashpw(b"s3cret-pass", bcrypt.gensalt()).decode()
+        with store.writing(demo_db_copy, action="add user", refresh=False) as con:
+            con.execute("INSERT INTO users (username, role, password_hash, disabled) "
+                        "VALUES ('boss', 'admin', ?, false)", [digest])
+        at.run()
+        assert not at.exception
+        assert not at.metric  # no data shown to the former demo identity
+        assert [w.label for w in at.text_input] == ["用户名", "密码"]
+    finally:
+        state.settings.clear()

@@ -248,3 +248,24 @@ def test_new_import_is_visible_to_a_reopened_warehouse(tmp_path):
     assert _ids(new.for_viewer(CM2), "clients") == M2_CLIENTS
     old.close()
     new.close()
+
+
+def test_unassigned_clients_of_a_same_named_territory_elsewhere_stay_hidden(tmp_path):
+    """Territory names repeat across market departments (一片区 in M1 and in M2): a manager of
+    M1/一片区 sees M1's unassigned 一片区 clients, never M2's."""
+    path = tmp_path / "twins.duckdb"
+    with store.writing(path, action="test", fresh=True) as con:
+        con.execute("INSERT INTO managers VALUES ('m1', '甲', '一片区', 'M1'), ('m2', '乙', '一片区', 'M2')")
+        con.execute("""INSERT INTO clients (client_id, city, district, market_dept, territory, manager_id) VALUES
+            ('a', 'X', 'D1', 'M1', '一片区', 'm1'),
+            ('b', 'X', 'D1', 'M1', '一片区', NULL),
+            ('c', 'X', 'D2', 'M2', '一片区', NULL),
+            ('d', 'X', 'D2', 'M2', '一片区', 'm2')""")
+    wh = Warehouse.open(path)
+    try:
+        seen = lambda m: sorted(wh.for_viewer(Viewer(m, "customer_manager", manager_id=m))
+                                .table("clients").to_pandas()["client_id"])
+        assert seen("m1") == ["a", "b"]
+        assert seen("m2") == ["c", "d"]
+    finally:
+        wh.close()
