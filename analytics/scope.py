@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from data.calendar_cn import period_start
+from data.aggregates import period_of as period_column  # noqa: F401 - re-exported for analytics
+from data.calendar_cn import minus_year, next_period_start, period_start
 
-REGION_LEVELS = ("district", "market_dept", "territory")
-SEGMENT_COLUMNS = ("business_format", "grade_band", "market_type")
 PRODUCT_LEVELS = ("product", "brand", "price_class", "all")
 GRANULARITIES = ("week", "month", "quarter", "year")
 
@@ -68,10 +67,6 @@ class Scope:
         classes = [int(k) for k in self.product_keys]
         return products.filter(products.price_class.isin(classes))
 
-    @property
-    def is_everything(self) -> bool:
-        return self == Scope(product_level=self.product_level)
-
 
 @dataclass(frozen=True)
 class Window:
@@ -103,31 +98,14 @@ class Window:
         calendar periods a year earlier otherwise."""
         if self.granularity == "week":
             return Window(self.start - dt.timedelta(weeks=52), self.end - dt.timedelta(weeks=52), "week")
-        return Window(_minus_year(self.start), next_period_start(
-            _minus_year(period_start(self.end, self.granularity)), self.granularity)
+        return Window(minus_year(self.start), next_period_start(
+            minus_year(period_start(self.end, self.granularity)), self.granularity)
             - dt.timedelta(days=1), self.granularity)
 
 
-def _minus_year(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def next_period_start(start: dt.date, granularity: str) -> dt.date:
-    """The first day of the period after the one starting on ``start``."""
-    if granularity == "week":
-        return start + dt.timedelta(weeks=1)
-    months = {"month": 1, "quarter": 3, "year": 12}[granularity]
-    total = start.year * 12 + start.month - 1 + months
-    return dt.date(total // 12, total % 12 + 1, 1)
-
-
-def period_column(date_column: ir.DateValue, granularity: str) -> ir.DateValue:
-    """The period start of each date, for grouping (weeks start on Monday)."""
-    unit = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}[granularity]
-    return date_column.cast("timestamp").truncate(unit).date()  # see data.aggregates._period
+def period_before(start: dt.date, granularity: str) -> dt.date:
+    """The start of the comparison period of the period starting on ``start``."""
+    return start - dt.timedelta(weeks=52) if granularity == "week" else minus_year(start)
 
 
 def literal_date(day: dt.date) -> ir.DateScalar:

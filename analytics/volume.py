@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics.scope import Scope, Window, literal_date, next_period_start, period_column
+from analytics.scope import Scope, Window, literal_date, next_period_start, period_before, period_column
 from data.schema import CARTONS_PER_CASE
 
 MEASURES = ["qty_ordered", "qty_demand", "amount", "buying_clients"]
@@ -60,6 +60,26 @@ def add_ratios(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     return frame
 
 
+CHANGED = ("cases", "amount", "value_per_case", "buying_clients")
+
+
+def add_changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the changes against the base window.
+
+    ``growth_rate`` = (volume − base volume) ÷ base volume; ``change_<m>`` the same relative
+    change for each of ``CHANGED``; ``fill_rate_change`` the difference of the two fill rates
+    (a change of a rate, in points). Empty (NaN) when the base is empty.
+    """
+    def relative(now: pd.Series, base: pd.Series) -> pd.Series:
+        return (now - base) / base.replace(0, np.nan)
+
+    frame["growth_rate"] = relative(frame["qty_ordered"], frame["base_qty_ordered"])
+    for m in CHANGED:
+        frame[f"change_{m}"] = relative(frame[m], frame[f"base_{m}"])
+    frame["fill_rate_change"] = frame["fill_rate"] - frame["base_fill_rate"]
+    return frame
+
+
 def volume_summary(facts: ir.Table, clients: ir.Table, products: ir.Table, scope: Scope,
                    window: Window) -> pd.DataFrame:
     """Headline volume KPIs for a window and the same window a year earlier.
@@ -74,7 +94,7 @@ def volume_summary(facts: ir.Table, clients: ir.Table, products: ir.Table, scope
     Returns:
         One row. Columns: the measures (qty_ordered, qty_demand, amount, buying_clients) and
         ratios of ``add_ratios`` for the window, the same with prefix ``base_`` for the window a
-        year earlier, and ``growth_rate`` (volume vs base; NaN when the base has no volume).
+        year earlier, and the changes of ``add_changes``.
     """
     base = window.year_earlier()
     f = _in_scope(facts, clients, products, scope)
@@ -91,8 +111,7 @@ def volume_summary(facts: ir.Table, clients: ir.Table, products: ir.Table, scope
             row[prefix + m] = float(part[m].iloc[0]) if len(part) and pd.notna(part[m].iloc[0]) else 0.0
     out = pd.DataFrame([row])
     out = add_ratios(add_ratios(out), "base_")
-    out["growth_rate"] = (out["qty_ordered"] - out["base_qty_ordered"]) / out["base_qty_ordered"].replace(0, np.nan)
-    return out
+    return add_changes(out)
 
 
 def volume_trend(facts: ir.Table, clients: ir.Table, products: ir.Table, scope: Scope,
@@ -117,7 +136,7 @@ def volume_trend(facts: ir.Table, clients: ir.Table, products: ir.Table, scope: 
     by_period = per.set_index("period")
     rows = []
     for start in periods:
-        earlier = _year_before(start, window.granularity)
+        earlier = period_before(start, window.granularity)
         row = {"period_start": start}
         for m in MEASURES:
             row[m] = float(by_period[m].get(start, 0.0) or 0.0)
@@ -125,8 +144,7 @@ def volume_trend(facts: ir.Table, clients: ir.Table, products: ir.Table, scope: 
         rows.append(row)
     out = pd.DataFrame(rows, columns=["period_start", *MEASURES, *("base_" + m for m in MEASURES)])
     out = add_ratios(add_ratios(out), "base_")
-    out["growth_rate"] = (out["qty_ordered"] - out["base_qty_ordered"]) / out["base_qty_ordered"].replace(0, np.nan)
-    return out
+    return add_changes(out)
 
 
 def _periods(window: Window) -> list[dt.date]:
@@ -136,8 +154,3 @@ def _periods(window: Window) -> list[dt.date]:
         current = next_period_start(current, window.granularity)
     return starts
 
-
-def _year_before(start: dt.date, granularity: str) -> dt.date:
-    if granularity == "week":
-        return start - dt.timedelta(weeks=52)
-    return start.replace(year=start.year - 1)

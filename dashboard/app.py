@@ -17,12 +17,11 @@ import streamlit as st  # noqa: E402
 
 st.set_page_config(page_title="金叶 Jinye", page_icon="🍂", layout="wide")
 
-from dashboard import auth, queries, state  # noqa: E402
+from dashboard import auth, data_admin, queries, state  # noqa: E402
 from dashboard.context import PageContext, set_page_context  # noqa: E402
 from dashboard.filters import sidebar_filters  # noqa: E402
 from dashboard.first_start import first_start  # noqa: E402
 from dashboard.i18n import LANGUAGES, t  # noqa: E402
-from data.warehouse import PRIVILEGED_ROLES  # noqa: E402
 
 PAGES = ROOT / "pages"
 
@@ -60,7 +59,7 @@ def main() -> None:
     analysis = [st.Page(PAGES / "overview.py", title=t("page.overview"), icon=":material/dashboard:",
                         url_path="overview", default=True)]
     admin = []
-    if who.role in PRIVILEGED_ROLES:
+    if data_admin.may_administer(who.role):
         admin.append(st.Page(PAGES / "data.py", title=t("page.data"), icon=":material/database:",
                              url_path="data"))
     sections = {t("nav.analysis"): analysis}

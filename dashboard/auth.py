@@ -12,15 +12,10 @@ import streamlit as st
 from dashboard.i18n import labeller, t
 from dashboard.widgets import coded
 from dashboard.state import check_password, demo_mode, set_viewer, viewer
+from data import accounts
 from data.warehouse import Viewer, Warehouse
 
 DEMO_ROLES = ("marketing", "brand_manager", "customer_manager")
-
-
-def _managers(wh: Warehouse) -> list[tuple[str, str, str]]:
-    return wh.cursor().execute(
-        "SELECT manager_id, coalesce(name, manager_id), territory FROM managers ORDER BY manager_id"
-    ).fetchall()
 
 
 def demo_picker(wh: Warehouse) -> Viewer:
@@ -32,7 +27,7 @@ def demo_picker(wh: Warehouse) -> Viewer:
     if role != "customer_manager":
         who = Viewer(username=f"demo:{role}", role=role, display_name=t(f"role.{role}"))
     else:
-        managers = _managers(wh)
+        managers = accounts.managers(wh.cursor())
         if not managers:
             sb.warning(t("auth.no_managers"))
             who = Viewer(username="demo:customer_manager", role="customer_manager")

@@ -12,10 +12,11 @@ from dashboard.i18n import t
 from dashboard.state import settings
 from data import store
 from data.aggregates import rebuild
-from data.checks import integrity, table_status
+from data.checks import import_history, integrity, table_status
 from data.importing import ImportFileError, ImportReport
 from data.loading import Validated, validate_files, write_validated
-from data.warehouse import Warehouse
+from data import schema
+from data.warehouse import PRIVILEGED_ROLES, Warehouse
 
 
 @dataclass
@@ -37,6 +38,14 @@ class Outcome:
     version: int | None = None
     rejected: pd.DataFrame | None = None
     error: str | None = None
+
+
+IMPORTABLE = schema.IMPORTABLE  # re-exported so pages need not reach into data/
+
+
+def may_administer(role: str) -> bool:
+    """Who may open the Data page (import, refresh): the one gate, used by router and page."""
+    return role in PRIVILEGED_ROLES
 
 
 def upload_limit_mb() -> int:
@@ -84,9 +93,7 @@ def findings(wh: Warehouse) -> pd.DataFrame:
 
 
 def history(wh: Warehouse) -> pd.DataFrame:
-    return wh.cursor().execute(
-        "SELECT version, loaded_at, table_name, file_name, rows_loaded, rows_rejected, loaded_by "
-        "FROM import_log ORDER BY version DESC, loaded_at DESC LIMIT 50").df()
+    return import_history(wh.cursor())
 
 
 def refresh(db: Path, who: str) -> str | None:

@@ -7,10 +7,9 @@ the old one finish undisturbed.
 
 from __future__ import annotations
 
-import bcrypt
 import streamlit as st
 
-from data import store
+from data import accounts, store
 from data.config import Settings, load_settings
 from data.warehouse import ScopedWarehouse, Viewer, Warehouse
 
@@ -52,7 +51,7 @@ def scoped(wh: Warehouse, who: Viewer) -> ScopedWarehouse:
 
 
 def has_accounts(wh: Warehouse) -> bool:
-    return wh.cursor().execute("SELECT count(*) FROM users WHERE NOT coalesce(disabled, false)").fetchone()[0] > 0
+    return accounts.has_accounts(wh.cursor())
 
 
 def demo_mode(wh: Warehouse) -> bool:
@@ -63,11 +62,4 @@ def demo_mode(wh: Warehouse) -> bool:
 
 def check_password(wh: Warehouse, username: str, password: str) -> Viewer | None:
     """The viewer for valid credentials of an enabled local account, else None."""
-    row = wh.cursor().execute(
-        "SELECT username, role, manager_id, display_name, password_hash FROM users "
-        "WHERE username = ? AND NOT coalesce(disabled, false)", [username]).fetchone()
-    if row is None or not row[4]:
-        return None
-    if not bcrypt.checkpw(password.encode("utf-8"), row[4].encode("utf-8")):
-        return None
-    return Viewer(username=row[0], role=row[1], manager_id=row[2], display_name=row[3])
+    return accounts.check_password(wh.cursor(), username, password)

@@ -27,17 +27,19 @@ import ibis
 import ibis.expr.types as ir
 
 from data import schema
+from data.calendar_cn import add_months
 from data.calendar_cn import period_start as _period_start_of
 
 AGGREGATES = {"week": schema.AGG_WEEK.name, "month": schema.AGG_MONTH.name}
 _KEYS = ["period_start", "client_id", "product_id"]
-_UNIT = {"week": "W", "month": "M"}
+_UNIT = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 # Fact tables the aggregates read, with their date column.
 SOURCES = {"orders": "order_date", "inventory_snapshots": "snapshot_date",
            "price_snapshots": "snapshot_date"}
 
 
-def _period(column: ir.DateValue, period: str) -> ir.DateValue:
+def period_of(column: ir.DateValue, period: str) -> ir.DateValue:
+    """The start of the week (Monday), month, quarter or year holding each date."""
     # Via timestamp and .date(): a cast of a truncated date to date is dropped by Ibis, and
     # DuckDB's date_trunc returns a TIMESTAMP.
     return column.cast("timestamp").truncate(_UNIT[period]).date()
@@ -64,18 +66,18 @@ def client_product_facts(orders: ir.Table, snapshots: ir.Table, prices: ir.Table
     Returns:
         An Ibis expression with the columns listed in the module docstring.
     """
-    o = orders.group_by(period_start=_period(orders.order_date, period),
+    o = orders.group_by(period_start=period_of(orders.order_date, period),
                         client_id=orders.client_id, product_id=orders.product_id).aggregate(
         qty_demand=orders.qty_demand.sum(), qty_ordered=orders.qty_ordered.sum(),
         amount=orders.amount.sum().coalesce(0.0), order_lines=orders.count())
-    s = snapshots.group_by(period_start=_period(snapshots.snapshot_date, period),
+    s = snapshots.group_by(period_start=period_of(snapshots.snapshot_date, period),
                            client_id=snapshots.client_id, product_id=snapshots.product_id).aggregate(
         snapshots=snapshots.count(),
         first_snapshot_date=snapshots.snapshot_date.min(),
         first_qty_on_hand=snapshots.qty_on_hand.argmin(snapshots.snapshot_date),
         last_snapshot_date=snapshots.snapshot_date.max(),
         last_qty_on_hand=snapshots.qty_on_hand.argmax(snapshots.snapshot_date))
-    p = prices.group_by(period_start=_period(prices.snapshot_date, period),
+    p = prices.group_by(period_start=period_of(prices.snapshot_date, period),
                         client_id=prices.client_id, product_id=prices.product_id).aggregate(
         price_observations=prices.count(), price_sum=prices.retail_price.sum())
     j = _outer(_outer(o, s), p)
@@ -135,16 +137,11 @@ def _chunks(first: dt.date, last: dt.date, period: str, months: int):
     """Half-open [start, end) ranges of whole periods from ``first`` past ``last``."""
     start = first
     while start <= last:
-        end = _period_start_of(_add_months(start, months), period)
+        end = _period_start_of(add_months(start, months), period)
         if end <= start:  # a week period starting late in a month: step at least one week
             end = start + dt.timedelta(weeks=1)
         yield start, end
         start = end
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    total = day.year * 12 + day.month - 1 + months
-    return dt.date(total // 12, total % 12 + 1, 1)
 
 
 def _insert_chunk(con, backend, name: str, period: str, start: dt.date, end: dt.date) -> None:

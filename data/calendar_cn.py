@@ -184,6 +184,27 @@ def period_start(day: Date, period: str) -> Date:
     raise ValueError(f"unknown period {period!r}: use week, month, quarter or year")
 
 
+def add_months(day: Date, months: int) -> Date:
+    """The first day of the month ``months`` after the month of ``day``."""
+    total = day.year * 12 + day.month - 1 + months
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def next_period_start(start: Date, period: str) -> Date:
+    """The first day of the period after the one starting on ``start``."""
+    if period == "week":
+        return start + dt.timedelta(weeks=1)
+    return add_months(start, {"month": 1, "quarter": 3, "year": 12}[period])
+
+
+def minus_year(day: Date) -> Date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 def spring_festival_window(year: int, weeks_before: int = 6, weeks_after: int = 0) -> tuple[Date, Date]:
     """The festival window of a year: ``weeks_before`` weeks up to 除夕 (inclusive), plus
     ``weeks_after`` weeks after it. Used for lunar-aligned year-on-year comparisons."""

@@ -106,3 +106,11 @@ def freshness(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> p
     status["age_days"] = [(today - d).days if isinstance(d, dt.date) else None
                           for d in status["last_date"]]
     return status[["table", "last_date", "age_days"]].reset_index(drop=True)
+
+
+def import_history(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    """The latest imports, newest first: version, loaded_at, table_name, file_name, rows_loaded,
+    rows_rejected, loaded_by."""
+    return con.execute(
+        "SELECT version, loaded_at, table_name, file_name, rows_loaded, rows_rejected, loaded_by "
+        "FROM import_log ORDER BY version DESC, loaded_at DESC LIMIT ?", [limit]).df()

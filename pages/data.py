@@ -9,13 +9,11 @@ from dashboard import data_admin
 from dashboard.context import page_context
 from dashboard.export import download_buttons
 from dashboard.i18n import t
-from data.schema import IMPORTABLE
-from data.warehouse import PRIVILEGED_ROLES
 
 # --- inputs -------------------------------------------------------------------------------
 ctx = page_context()
 st.title(t("page.data"))
-if ctx.viewer.role not in PRIVILEGED_ROLES:  # the router hides the page; a crafted URL lands here
+if not data_admin.may_administer(ctx.viewer.role):  # the router hides the page; a crafted URL lands here
     st.error(t("common.no_access"))
     st.stop()
 limit_mb = data_admin.upload_limit_mb()
@@ -28,7 +26,7 @@ if flash is not None:
     if flash["rejected"] is not None and not flash["rejected"].empty:
         st.caption(t("data.rejected_download"))
         download_buttons(flash["rejected"], f"rejected_{flash['table']}", key="rejected")
-table = st.selectbox(t("data.table"), IMPORTABLE, key="import_table")
+table = st.selectbox(t("data.table"), data_admin.IMPORTABLE, key="import_table")
 uploads = st.file_uploader(t("data.files"), type=["csv", "tsv", "txt", "xlsx", "parquet"],
                            accept_multiple_files=True, key="import_files")
 too_big = [u.name for u in uploads or [] if u.size > limit_mb * 2**20]

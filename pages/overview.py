@@ -28,21 +28,17 @@ if summary["qty_ordered"] == 0 and summary["qty_demand"] == 0:
     st.info(t("common.empty"))
 
 
-def _delta(now: float, before: float) -> str | None:
-    return signed_percent((now - before) / before) if before and pd.notna(before) and pd.notna(now) else None
-
-
 cards = [
     ("kpi.volume_cases", big_number(summary["cases"]), big_number(summary["base_cases"]),
-     _delta(summary["cases"], summary["base_cases"])),
+     signed_percent(summary["change_cases"])),
     ("kpi.sales", money(summary["amount"]), money(summary["base_amount"]),
-     _delta(summary["amount"], summary["base_amount"])),
+     signed_percent(summary["change_amount"])),
     ("kpi.value_per_case", unit_price(summary["value_per_case"]), unit_price(summary["base_value_per_case"]),
-     _delta(summary["value_per_case"], summary["base_value_per_case"])),
+     signed_percent(summary["change_value_per_case"])),
     ("kpi.fill_rate", percent(summary["fill_rate"]), percent(summary["base_fill_rate"]),
-     signed_points(summary["fill_rate"] - summary["base_fill_rate"])),
+     signed_points(summary["fill_rate_change"])),
     ("kpi.buying_clients", big_number(summary["buying_clients"]), big_number(summary["base_buying_clients"]),
-     _delta(summary["buying_clients"], summary["base_buying_clients"])),
+     signed_percent(summary["change_buying_clients"])),
 ]
 for column, (label, value, base, delta) in zip(st.columns(len(cards)), cards):
     column.metric(t(label), value, delta, border=True, help=t("kpi.vs_last_year", value=base))

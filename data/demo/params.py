@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from data.calendar_cn import add_months
+
 
 @dataclass(frozen=True)
 class DemoParams:
@@ -51,11 +53,6 @@ def default_products(clients: int) -> int:
     return int(np.clip(round(n), 100, 400))
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + (day.month - 1) + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def resolve(params: DemoParams, today: dt.date | None = None) -> Resolved:
     """Fill in the defaults of ``params``.
 
@@ -79,7 +76,7 @@ def resolve(params: DemoParams, today: dt.date | None = None) -> Resolved:
         end = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
     start = params.start
     if start is None:
-        start = _add_months(end.replace(day=1), -35)
+        start = add_months(end.replace(day=1), -35)
     if (end - start).days < 56:
         raise ValueError(f"history from {start} to {end} is shorter than 8 weeks")
     return Resolved(int(params.clients), int(products), start, end, int(params.seed))

@@ -61,6 +61,11 @@ def test_summary_march_2025_all_clients(wh):
     # March 2024: ordered 24, demand 24, amount 1200
     assert row["base_qty_ordered"] == 24 and row["base_fill_rate"] == pytest.approx(1.0)
     assert row["growth_rate"] == pytest.approx((88 - 24) / 24)
+    assert row["change_cases"] == pytest.approx((88 - 24) / 24)            # cases scale with cartons
+    assert row["change_amount"] == pytest.approx((3200 - 1200) / 1200)
+    assert row["change_value_per_case"] == pytest.approx((3200 / 88) / (1200 / 24) - 1)
+    assert row["change_buying_clients"] == pytest.approx(0.0)            # 2 vs 2 (c1, c2)
+    assert row["fill_rate_change"] == pytest.approx(88 / 95 - 1.0)
 
 
 def test_summary_respects_segment_and_product_scope(wh):
