@@ -33,7 +33,7 @@ class Choices:
         regions: distinct (district, market_dept, territory) of the viewer's clients.
         formats, market_types: codes present among the viewer's clients.
         products: product_id, name, brand, price_class of all products.
-        first_day, last_day: the span of order dates.
+        first_day, last_day: the span of months holding any order, stock count or price count.
     """
 
     regions: pd.DataFrame
@@ -130,7 +130,8 @@ def _init_from_url(choices: Choices) -> None:
 
 
 def _write_url(filters: GlobalFilters) -> None:
-    """Mirror the filters into the URL, leaving defaults out so links stay short."""
+    """Mirror the filters into the URL. The dates are always written (the default window moves
+    with the data, so a link must pin it); other defaults are left out so links stay short."""
     s, w = filters.scope, filters.window
     wanted = {"from": st.session_state["f_dates"][0].isoformat(),
               "to": st.session_state["f_dates"][1].isoformat()}
@@ -145,7 +146,7 @@ def _write_url(filters: GlobalFilters) -> None:
             wanted[param] = ",".join(values)
     if (s.grade_min, s.grade_max) != (1, 30):
         wanted["grade"] = f"{s.grade_min}-{s.grade_max}"
-    keep = {k: v for k, v in st.query_params.items() if k not in wanted and k not in _ALL_PARAMS}
+    keep = {k: v for k, v in st.query_params.items() if k not in _ALL_PARAMS}
     if dict(st.query_params) != {**keep, **wanted}:
         st.query_params.from_dict({**keep, **wanted})
 

@@ -16,6 +16,7 @@ from analytics.scope import Scope, Window
 from analytics.volume import facts_table_for, volume_summary, volume_trend
 from dashboard.filters import Choices
 from dashboard.state import settings
+from data.aggregates import SOURCES
 from data.warehouse import ScopedWarehouse
 
 _TTL = settings().cache_ttl_seconds
@@ -67,8 +68,7 @@ def trend(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window) -> pd
 def freshness(_swh: ScopedWarehouse, key: tuple) -> dict[str, dt.date | None]:
     """Latest order, stock-count and price-count dates the viewer can see."""
     out: dict[str, dt.date | None] = {}
-    for table, column in (("orders", "order_date"), ("inventory_snapshots", "snapshot_date"),
-                          ("price_snapshots", "snapshot_date")):
+    for table, column in SOURCES.items():
         t = _swh.table(table)
         value = t.aggregate(last=t[column].max()).to_pandas()["last"].iloc[0]
         out[table] = pd.Timestamp(value).date() if pd.notna(value) else None

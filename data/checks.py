@@ -13,15 +13,11 @@ import duckdb
 import pandas as pd
 
 from data import schema
+from data.aggregates import SOURCES
 
-# (table, date column) pairs whose latest date tells how fresh the data is.
-FRESHNESS = {
-    "orders": "order_date",
-    "inventory_snapshots": "snapshot_date",
-    "price_snapshots": "snapshot_date",
-    "manager_forecasts": "month",
-    "supply_plans": "period_start",
-}
+# (table, date column) pairs whose latest date tells how fresh the data is: the facts the
+# aggregates read, plus the planning tables.
+FRESHNESS = {**SOURCES, "manager_forecasts": "month", "supply_plans": "period_start"}
 
 
 @dataclass(frozen=True)
