@@ -19,6 +19,7 @@ import pandas as pd
 from data.schema import Table
 
 from .headers import HeaderMatch, find_header
+from .messages import Msg
 from .report import ImportFileError
 from .textfile import no_header_message
 
@@ -80,8 +81,8 @@ def read_sheet_table(path: Path, name: str, table: Table) -> SheetTable:
     try:
         wb = openpyxl.load_workbook(path, read_only=not full, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(f"{name} is not a readable Excel workbook ({type(exc).__name__}); "
-                              "open it in Excel, save it as .xlsx and load it again") from None
+        raise ImportFileError(Msg("file.bad_xlsx", file=name,
+                                  reason=type(exc).__name__)) from None
     best: tuple[HeaderMatch, list[list[str]], str] | None = None
     try:
         for ws in wb.worksheets:

@@ -18,6 +18,7 @@ from data.schema import UNKNOWN, Column, Table
 
 from . import validate, warehouse
 from .readers import RawFile, table_of
+from .messages import Msg, Words, column_word, listing, message_series, table_word
 from .report import ImportFileError, ImportReport, Issue, issues_from_frame
 from .values import DTYPES, Parsed, as_text, fix_for, parse_column
 
@@ -63,11 +64,12 @@ class _Input:
     def __len__(self) -> int:
         return len(self.raw)
 
-    def where(self, pos: np.ndarray) -> list[str]:
+    def where(self, pos: np.ndarray) -> list[Msg]:
         """Positions in words: 'row 5', or 'b.csv row 5' when several files are imported."""
         if len(self.raws) == 1:
-            return [f"row {r}" for r in self.rows[pos]]
-        return [f"{f} row {r}" for f, r in zip(self.names[self.file_idx[pos]], self.rows[pos])]
+            return [Msg("where.row", row=r) for r in self.rows[pos]]
+        return [Msg("where.file_row", file=f, row=r)
+                for f, r in zip(self.names[self.file_idx[pos]], self.rows[pos])]
 
     def header(self, canonical: str, files: np.ndarray) -> np.ndarray:
         """The header each file used for a canonical column (or 'a, b' for several columns)."""
@@ -77,21 +79,23 @@ class _Input:
                             dtype=object)
         return per_file[files]
 
-    def rows_warning(self, mask: np.ndarray, col: Column, problem: str, fix: str) -> list[Issue]:
+    def rows_warning(self, mask: np.ndarray, col: Column, problem: Msg, fix: Msg) -> list[Issue]:
         """One warning per file listing the rows of ``mask``."""
         out = []
         for i, raw in enumerate(self.raws):
             rows = self.rows[mask & (self.file_idx == i)]
             if not len(rows):
                 continue
-            listed = ", ".join(map(str, rows[:MAX_ROWS_LISTED]))
+            listed: Words | Msg = listing(rows[:MAX_ROWS_LISTED].tolist())
             if len(rows) > MAX_ROWS_LISTED:
-                listed += f" … ({len(rows)} rows)"
+                listed = Msg("rows.more", listed=listed, n=len(rows))
             label = raw.labels.get(col.name, "")
             if label:
-                text = f"{problem} — row{'s' if len(rows) > 1 else ''} {listed}"
+                text = Msg("rows.many" if len(rows) > 1 else "rows.one", problem=problem,
+                           rows=listed)
             else:  # the column is absent: listing every row would say nothing more
-                text = f"no {col.name} column in the file; {problem} — all {len(rows)} rows"
+                text = Msg("rows.no_column", column=column_word(col), problem=problem,
+                           n=len(rows))
             out.append(Issue(raw.name, None, label, col.name, "", text, fix,
                              rows=tuple(int(r) for r in rows)))
         return out
@@ -112,8 +116,8 @@ class _Input:
                 cells = self.raw[canonical].iloc[pos[blank]].reset_index(drop=True)
                 out.loc[blank, "value"] = as_text(cells).to_numpy()
         out["value"] = out["value"].fillna("")
-        out["problem"] = frame["problem"].to_numpy()
-        out["fix"] = frame["fix"].to_numpy()
+        out["problem"] = message_series(frame["problem"].to_numpy(object))
+        out["fix"] = message_series(frame["fix"].to_numpy(object))
         return out
 
     def reader_errors(self) -> pd.DataFrame:
@@ -129,17 +133,15 @@ class _Input:
                                     [i.value for i in issues])
 
 
+_UNKNOWN = Words(UNKNOWN, "未知")  # what an empty classification loads as, in words
+
+
 def _empty_parsed(col: Column, n: int) -> Parsed:
     return Parsed(values=pd.Series([None] * n, dtype=DTYPES[col.dtype]), empty=np.ones(n, bool),
                   problem=np.full(n, None, dtype=object), note=np.zeros(n, bool))
 
 
-_NOTES = {
-    "month": ("not the first day of a month: loaded as the first day of its month",
-              "nothing to do if the month is right"),
-    "order_cycle": ("order cycle not recognised (e.g. 每周一, 双周三, 1W-MON): kept as written",
-                    "write it like 每周一 or 双周三 if it is a weekly or fortnightly cycle"),
-}
+_NOTES = {"month": "note.month_snapped", "order_cycle": "note.cycle_kept"}  # catalog codes
 
 
 def _parse(spec: Table, inp: _Input):
@@ -158,12 +160,13 @@ def _parse(spec: Table, inp: _Input):
         if col.unknown_if_empty and parsed.empty.any():
             if col.dtype == "text":
                 values = values.mask(parsed.empty, UNKNOWN)
+            word = column_word(col)
             warnings += inp.rows_warning(
-                parsed.empty, col,
-                f"{col.name} empty: loaded as {UNKNOWN} (left out of {col.name}-based views and "
-                "allocation)", f"fill in {col.name} if it is known; {fix_for(col)}")
+                parsed.empty, col, Msg("empty.unknown", column=word, unknown=_UNKNOWN),
+                Msg("empty.unknown.fix", column=word, fix=fix_for(col)))
         if parsed.note.any() and col.name in _NOTES:
-            warnings += inp.rows_warning(parsed.note, col, *_NOTES[col.name])
+            code = _NOTES[col.name]
+            warnings += inp.rows_warning(parsed.note, col, Msg(code), Msg(f"{code}.fix"))
         typed[col.name] = values.reset_index(drop=True)
     return pd.DataFrame(typed), unreadable, frames, warnings
 
@@ -182,11 +185,9 @@ def _fill_amount(con, typed: pd.DataFrame, invalid, inp: _Input, spec: Table) ->
     typed.loc[need, "amount"] = typed.loc[need, "qty_ordered"].astype("Float64") * price
     done = need & typed["amount"].notna().to_numpy()
     col = spec.column("amount")
-    return (inp.rows_warning(done, col, "amount empty: computed as qty_ordered × "
-                             "products.wholesale_price", "nothing to do if the price is right")
-            + inp.rows_warning(need & ~done, col, "amount empty and no wholesale price for the "
-                               "product in the warehouse: left empty",
-                               "load the product first, or fill in the amount"))
+    return (inp.rows_warning(done, col, Msg("amount.computed"), Msg("amount.computed.fix"))
+            + inp.rows_warning(need & ~done, col, Msg("amount.no_price"),
+                               Msg("amount.no_price.fix")))
 
 
 def prepare(con: duckdb.DuckDBPyConnection, table: str, raws: list[RawFile]) -> Prepared:
@@ -210,11 +211,11 @@ def prepare(con: duckdb.DuckDBPyConnection, table: str, raws: list[RawFile]) -> 
     spec = table_of(table)
     raws = list(raws)
     if not raws:
-        raise ImportFileError(f"no file given for {table}: choose at least one file")
+        raise ImportFileError(Msg("file.no_files", table=table_word(table)))
     for raw in raws:
         if raw.table != spec.name:
-            raise ImportFileError(f"{raw.name} was read as {raw.table}, not {spec.name}: "
-                                  "read it again for the right table")
+            raise ImportFileError(Msg("file.wrong_table", file=raw.name,
+                                      read_as=table_word(raw.table), table=table_word(spec.name)))
     inp = _Input(raws)
     typed, unreadable, frames, warnings = _parse(spec, inp)
     warnings = [w for r in raws for w in r.warnings] + warnings

@@ -17,6 +17,7 @@ from data.schema import IMPORTABLE, TABLES, Table
 
 from .excel import read_sheet_table
 from .headers import HeaderMatch, accepted_headers, find_header, missing_required
+from .messages import Msg, column_word, delimiter_word, listing, table_word
 from .report import ImportFileError, Issue
 from .textfile import no_header_message, read_text_table
 
@@ -24,7 +25,6 @@ TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
 PARQUET_EXTENSIONS = (".parquet", ".pq")
 TOTAL_WORDS = r"合计|总计|小计"
-_SUPPORTED = "CSV (.csv/.tsv/.txt), Excel (.xlsx) or Parquet (.parquet)"
 
 
 @dataclass
@@ -81,8 +81,8 @@ class RawFile:
 def table_of(name: str) -> Table:
     """The importable table called ``name``, or ImportFileError saying which ones exist."""
     if name not in IMPORTABLE:
-        what = "cannot be imported" if name in TABLES else "is not a table"
-        raise ImportFileError(f"'{name}' {what}: choose one of {', '.join(IMPORTABLE)}")
+        code = "file.not_importable" if name in TABLES else "file.not_a_table"
+        raise ImportFileError(Msg(code, name=name, tables=listing(map(table_word, IMPORTABLE))))
     return TABLES[name]
 
 
@@ -94,21 +94,16 @@ def _kind(path: Path, head: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(f"{name} is an old-style Excel .xls workbook: open it in Excel, "
-                              "save it as .xlsx and load that file")
+        raise ImportFileError(Msg("file.xls", file=name))
     if head.startswith(b"%PDF"):
-        raise ImportFileError(f"{name} is a PDF, which holds no table to import: export the "
-                              f"data as {_SUPPORTED}")
+        raise ImportFileError(Msg("file.pdf", file=name))
     if ext == ".xls" and head.lstrip().lower().startswith((b"<", b"\xef\xbb\xbf<")):
-        raise ImportFileError(f"{name} is a web page saved as .xls: open it in Excel, save "
-                              "it as .xlsx and load that file")
+        raise ImportFileError(Msg("file.html_xls", file=name))
     if ext in TEXT_EXTENSIONS:
         return "csv"
     if ext in EXCEL_EXTENSIONS + PARQUET_EXTENSIONS:
-        raise ImportFileError(f"{name} is not a valid {ext} file (damaged or renamed): "
-                              "export it again")
-    raise ImportFileError(f"{name}: unsupported file type '{ext or name}': save the data as "
-                          f"{_SUPPORTED}")
+        raise ImportFileError(Msg("file.damaged", file=name, ext=ext))
+    raise ImportFileError(Msg("file.unsupported", file=name, ext=ext or name))
 
 
 def read_table_file(path: str | Path, table: str, display_name: str | None = None) -> RawFile:
@@ -135,10 +130,11 @@ def read_table_file(path: str | Path, table: str, display_name: str | None = Non
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise ImportFileError(f"cannot open {name}: {exc.strerror or exc}; check the path "
-                              "and that the file is not open in another program") from None
+        # The operating system's reason (e.g. 'Permission denied') stays as the OS says it.
+        raise ImportFileError(Msg("file.cannot_open", file=name,
+                                  reason=exc.strerror or exc)) from None
     if not head:
-        raise ImportFileError(f"{name} is empty (0 bytes): export the data again")
+        raise ImportFileError(Msg("file.zero_bytes", file=name))
     kind = _kind(path, head, name)
     if kind == "parquet":
         return _finish(name, spec, kind, *_read_parquet(path, name, spec))
@@ -157,8 +153,7 @@ def _read_parquet(path: Path, name: str, spec: Table) -> tuple[HeaderMatch, pd.D
     try:
         arrow = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several unrelated types for damaged files
-        raise ImportFileError(f"{name} is not a readable Parquet file ({exc}); export it "
-                              "again") from None
+        raise ImportFileError(Msg("file.bad_parquet", file=name, reason=exc)) from None
     names = list(arrow.column_names)
     match = find_header([names], spec)
     if match is None:
@@ -175,9 +170,10 @@ def _finish(name: str, spec: Table, kind: str, header: HeaderMatch, data: pd.Dat
             slack_is_error: bool = True) -> RawFile:
     missing = missing_required(header, spec)
     if missing:
-        listed = "; ".join(f"{c} (accepted headers: {accepted_headers(spec, c)})" for c in missing)
-        raise ImportFileError(f"{name}: missing required column{'s' if len(missing) > 1 else ''} "
-                              f"{listed} — fix: add the column or rename its header")
+        listed = listing((Msg("file.missing_column.item", column=column_word(spec.column(c)),
+                              headers=accepted_headers(spec, c)) for c in missing), "; ", "；")
+        code = "file.missing_columns" if len(missing) > 1 else "file.missing_column"
+        raise ImportFileError(Msg(code, file=name, listed=listed))
     rows = first_row + np.arange(len(data))
     warnings: list[Issue] = []
     errors: list[Issue] = []
@@ -185,28 +181,25 @@ def _finish(name: str, spec: Table, kind: str, header: HeaderMatch, data: pd.Dat
         keep = (data != "").any(axis=1).to_numpy()  # blank rows are not data
         data, rows = data[keep], rows[keep]
         is_footer = _footers(data, header, spec)
+        key_words = listing(column_word(spec.column(k)) for k in spec.key)
         for row, label in zip(rows[is_footer], _footer_labels(data[is_footer])):
-            warnings.append(Issue(name, int(row), "", "", label,
-                                  "a total row (合计/总计/小计 and no key): skipped, not imported",
-                                  "nothing to do if it is a total; if it is data, fill in its key "
-                                  f"columns ({', '.join(spec.key)})"))
+            warnings.append(Issue(name, int(row), "", "", label, Msg("warn.total_row"),
+                                  Msg("warn.total_row.fix", key=key_words)))
         data, rows = data[~is_footer], rows[~is_footer]
         if slack_is_error:
             errors += _stray_values(name, data, rows, width, delimiter)
     if data.empty:
-        raise ImportFileError(f"{name} has a header but no data rows: export the data again")
+        raise ImportFileError(Msg("file.no_data", file=name))
     frame = data[list(header.columns)].set_axis(list(header.columns.values()), axis=1)
     frame = frame.reset_index(drop=True)
     if header.ignored:
+        code = "warn.ignored_columns" if len(header.ignored) > 1 else "warn.ignored_column"
         warnings.append(Issue(name, None, ", ".join(header.ignored), "", "",
-                              f"column{'s' if len(header.ignored) > 1 else ''} not used by "
-                              f"{spec.name}, ignored",
-                              "nothing to do, unless one of them should be loaded: then rename "
-                              "its header to an accepted name"))
+                              Msg(code, table=table_word(spec.name)), Msg("warn.ignored.fix")))
     for text, canon, used in header.shadowed:
         warnings.append(Issue(name, None, text, canon, "",
-                              f"a second column for {canon}; '{used}' is used and this one is "
-                              "ignored", "remove the column you do not mean, or rename it"))
+                              Msg("warn.second_column", column=column_word(spec.column(canon)),
+                                  used=used), Msg("warn.second_column.fix")))
     first_header = first_row - len(header.header_rows)
     return RawFile(name=name, table=spec.name, kind=kind, frame=frame, rows=rows,
                    labels=header.labels, warnings=warnings, errors=errors, encoding=encoding,
@@ -249,8 +242,6 @@ def _stray_values(name: str, data: pd.DataFrame, rows: np.ndarray, width: int,
     for row, values in zip(rows[bad], beyond[bad].itertuples(index=False)):
         extra = next(v for v in values if v)
         out.append(Issue(name, int(row), "", "", extra,
-                         f"the row has more values than the header has columns; a value "
-                         f"probably contains the delimiter {delimiter!r} without quotes",
-                         "put values that contain the delimiter in double quotes (or remove the "
-                         "delimiter) and export again"))
+                         Msg("row.stray_values", delimiter=delimiter_word(delimiter)),
+                         Msg("row.stray_values.fix")))
     return out

@@ -9,9 +9,11 @@ if they were opened in a spreadsheet with the header on row 1 (first data row = 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
+
+from .messages import render
 
 __all__ = ["ImportFileError", "ImportError_", "Issue", "ImportReport"]
 
@@ -19,8 +21,20 @@ __all__ = ["ImportFileError", "ImportError_", "Issue", "ImportReport"]
 class ImportFileError(ValueError):
     """A file that cannot be imported at all (wrong type, unreadable, empty, missing columns...).
 
-    The message is one line and says what to do.
+    The message is one line and says what to do; ``str(exc)`` is English, ``exc.text("zh")``
+    renders it for the Data page.
+
+    Args:
+        message: a catalog ``Msg`` (or plain text, shown as it is in every language).
     """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ('en' or 'zh')."""
+        return render(self.message, lang)
 
 
 # The name used in the brief; kept as an alias so both spellings work.
@@ -38,8 +52,10 @@ class Issue:
         column: the header as it appeared in the file ('' when the issue is about the whole file).
         canonical: the canonical column name of ``data.schema`` ('' when not about one column).
         value: the value as it appeared in the file ('' when empty or not about one value).
-        problem: what is wrong, in words a business user understands.
-        fix: how to fix it.
+        problem: what is wrong, in words a business user understands. The English text; when
+            it is a ``messages.Msg`` (always, for issues the importer makes) ``texts`` renders it
+            in Chinese too.
+        fix: how to fix it (English; a ``Msg`` like ``problem``).
         rows: for issues covering many rows (e.g. the empty-grade warning), all their row numbers.
     """
 
@@ -60,6 +76,10 @@ class Issue:
         if not self.column:
             return self.canonical
         return f"{self.column} ({self.canonical})"
+
+    def texts(self, lang: str = "en") -> tuple[str, str]:
+        """(problem, fix) in ``lang`` ('en' or 'zh')."""
+        return render(self.problem, lang), render(self.fix, lang)
 
     def to_text(self) -> str:
         """One human-readable line, e.g. ``clients.csv row 17, column 档位 (grade): value ...``."""
@@ -106,10 +126,16 @@ class ImportReport:
     def rows_rejected(self) -> int:
         return self.rows_in_file - self.rows_ok
 
-    def to_frame(self) -> pd.DataFrame:
-        """All issues as a frame: severity, file, row, column, canonical, value, problem, fix."""
-        records = [{"severity": "error", **asdict(i)} for i in self.errors]
-        records += [{"severity": "warning", **asdict(i)} for i in self.warnings]
+    def to_frame(self, lang: str = "en") -> pd.DataFrame:
+        """All issues as a frame: severity, file, row, column, canonical, value, problem, fix.
+
+        Args:
+            lang: the language of ``problem`` and ``fix`` ('en' or 'zh'); the other columns are
+                the file's own words (headers, values) or codes, the same in every language.
+        """
+        issues = [("error", i) for i in self.errors] + [("warning", i) for i in self.warnings]
+        records = [{"severity": severity, **{f: getattr(i, f) for f in _ISSUE_COLUMNS},
+                    **dict(zip(("problem", "fix"), i.texts(lang)))} for severity, i in issues]
         frame = pd.DataFrame(records, columns=["severity", *_ISSUE_COLUMNS])
         frame["row"] = frame["row"].astype("Int64")
         return frame.drop(columns="rows")
@@ -158,8 +184,9 @@ def issues_from_frame(frame: pd.DataFrame) -> list[Issue]:
     if frame.empty:
         return []
     rows = [None if pd.isna(r) else int(r) for r in frame["row"].tolist()]
-    text = [frame[c].astype(str).tolist() for c in ("file", "column", "canonical", "value",
-                                                     "problem", "fix")]
+    text = [frame[c].astype(str).tolist() for c in ("file", "column", "canonical", "value")]
+    # problem and fix keep their Msg objects (``astype(str)`` would drop them, and Chinese).
+    text += [frame[c].to_numpy(object).tolist() for c in ("problem", "fix")]
     # Built column-wise: a file with 10^5 bad rows must not spend seconds on records.
     return [Issue(f, r, c, k, v, p, x) for f, r, c, k, v, p, x in zip(text[0], rows, *text[1:])]
 

@@ -20,6 +20,7 @@ import pandas as pd
 from data.schema import Table
 
 from .headers import HEADER_SCAN_ROWS, HeaderMatch, find_header
+from .messages import Msg, Words, column_zh, delimiter_word, listing, table_word
 from .report import ImportFileError
 
 DELIMITERS = (",", "\t", ";")
@@ -60,8 +61,7 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16"), "UTF-16"
     if b"\x00" in raw[:65536]:
-        raise ImportFileError(f"{name} is not a text file (it contains binary data): export the "
-                              "data as CSV (UTF-8 or GBK) or XLSX and load that file")
+        raise ImportFileError(Msg("file.binary", file=name))
     attempts = (("utf-8-sig", "UTF-8 with BOM" if raw.startswith(codecs.BOM_UTF8) else "UTF-8"),
                 ("gb18030", "GB18030/GBK"))
     for codec, label in attempts:
@@ -73,13 +73,11 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     else:
         best = charset_normalizer.from_bytes(raw).best()
         if best is None:
-            raise ImportFileError(f"{name}: cannot tell the text encoding; save the file as "
-                                  "'CSV UTF-8' (or GBK) and load it again")
+            raise ImportFileError(Msg("file.encoding", file=name))
         text, label = str(best), f"{best.encoding} (detected)"
     head = text[:20000]
     if head and len(_CONTROL.findall(head)) > 0.01 * len(head):
-        raise ImportFileError(f"{name} is not a text file (it contains binary data): export the "
-                              "data as CSV (UTF-8 or GBK) or XLSX and load that file")
+        raise ImportFileError(Msg("file.binary", file=name))
     return text, label
 
 
@@ -116,7 +114,7 @@ def read_text_table(raw: bytes, name: str, table: Table) -> TextTable:
     """
     text, encoding = decode(raw, name)
     if not text.strip():
-        raise ImportFileError(f"{name} is empty: export the data again with a header row")
+        raise ImportFileError(Msg("file.blank_text", file=name))
     best: tuple[int, int, str, HeaderMatch, list[list[str]], list[int]] | None = None
     sniffed = _sniffed(text)
     for delimiter in DELIMITERS:
@@ -155,19 +153,17 @@ def _read_rows(text: str, name: str, delimiter: str, skip_lines: int, width: int
     except pd.errors.ParserError as exc:
         found = re.search(r"line (\d+), saw (\d+)", str(exc))
         if found:
-            raise ImportFileError(
-                f"{name}: line {found[1]} has {found[2]} values but the header has {width} "
-                f"columns; a value probably contains the delimiter {delimiter!r} without quotes — "
-                "fix: put such values in double quotes or remove the delimiter, and export again"
-            ) from None
-        raise ImportFileError(f"{name}: the file is not valid CSV ({exc}); open it in Excel and "
-                              "save it again as CSV") from None
+            raise ImportFileError(Msg("file.line_too_long", file=name, line=found[1],
+                                      values=found[2], width=width,
+                                      delimiter=delimiter_word(delimiter))) from None
+        raise ImportFileError(Msg("file.bad_csv", file=name, reason=exc)) from None
 
 
-def no_header_message(name: str, table: Table) -> str:
+def no_header_message(name: str, table: Table) -> Msg:
     """The message for a file none of whose first rows names a column of ``table``."""
-    examples = ", ".join(f"{c.name}/{c.aliases[0]}" if c.aliases else c.name
-                         for c in table.columns if c.required)
-    return (f"{name}: no header row found — none of the first {HEADER_SCAN_ROWS} rows names a "
-            f"column of {table.name} (expected e.g. {examples}); check that this is a "
-            f"{table.name} file and that its header row is present")
+    required = [c for c in table.columns if c.required]
+    # A Chinese reader is shown the Chinese headers only: those are what their exports carry.
+    examples = listing(Words(f"{c.name}/{c.aliases[0]}" if c.aliases else c.name,
+                             column_zh(c)) for c in required)
+    return Msg("file.no_header", file=name, rows=HEADER_SCAN_ROWS, table=table_word(table.name),
+               examples=examples)

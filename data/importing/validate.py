@@ -7,13 +7,15 @@ Two schemas per table, both validated lazily (every failure collected, not just 
 * ``row_schema``: key uniqueness and the table's ``extra_checks`` (wide checks over a row); run on
   the rows whose key could be read, so a date that failed to parse does not look like a duplicate.
 
-pandera says *which* rows fail; the wording of the problem and the fix comes from here. Two
-things are done in plain pandas on top of pandera's answer, because pandera reports failures one
-row at a time: listing the *other* rows of a duplicate key, and dropping "required but empty" for a
-cell that was not empty but unreadable (already reported by ``values`` with a better message).
+pandera says *which* rows fail; the problem and the fix are chosen here (their wording, in English
+and Chinese, is in ``messages``). Two things are done in plain pandas on top of pandera's answer,
+because pandera reports failures one row at a time: listing the *other* rows of a duplicate key,
+and dropping "required but empty" for a cell that was not empty but unreadable (already reported
+by ``values`` with a better message).
 
 Issue frames used inside the package have the columns ``pos`` (position in the combined input),
-``canonical``, ``problem``, ``fix`` and optionally ``value`` (else taken from the raw cell).
+``canonical``, ``problem``, ``fix`` (``Msg`` objects, in object columns) and optionally ``value``
+(else taken from the raw cell).
 """
 
 from __future__ import annotations
@@ -29,21 +31,22 @@ from pandera.errors import SchemaErrors
 
 from data.schema import Column, Table
 
+from .messages import Msg, column_word, listing, message_series
 from .values import DTYPES, describe_range
 
 ISSUE_COLUMNS = ["pos", "canonical", "value", "problem", "fix"]
-DUPLICATE_ALSO_IN = "; the same key is also in "
 
 
 @dataclass(frozen=True)
 class ExtraCheck:
-    """A row-wise rule of ``Table.extra_checks``: ``ok(frame)`` is False on a failing row."""
+    """A row-wise rule of ``Table.extra_checks``: ``ok(frame)`` is False on a failing row.
+
+    Its problem and fix are the catalog messages ``check.<name>`` and ``check.<name>.fix``.
+    """
 
     column: str          # the column the issue is reported on
     other: str           # the column it is compared with
     ok: Callable[[pd.DataFrame], pd.Series]
-    problem: str
-    fix: str
 
 
 def _le(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -52,18 +55,10 @@ def _le(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
 
 
 EXTRA_CHECKS: dict[str, ExtraCheck] = {
-    "ordered_le_demand": ExtraCheck(
-        "qty_ordered", "qty_demand", _le("qty_ordered", "qty_demand"),
-        "qty_ordered (supplied) is more than qty_demand (asked for)",
-        "check both quantities: what was supplied cannot exceed what the client asked for"),
-    "ordered_le_cap": ExtraCheck(
-        "qty_ordered", "qty_cap", _le("qty_ordered", "qty_cap"),
-        "qty_ordered (supplied) is more than qty_cap (the client's limit)",
-        "check both quantities: what was supplied cannot exceed the cap"),
-    "period_end_ge_start": ExtraCheck(
-        "period_end", "period_start", _le("period_start", "period_end"),
-        "period_end is before period_start",
-        "check both dates: the release period must end on or after its start"),
+    "ordered_le_demand": ExtraCheck("qty_ordered", "qty_demand", _le("qty_ordered", "qty_demand")),
+    "ordered_le_cap": ExtraCheck("qty_ordered", "qty_cap", _le("qty_ordered", "qty_cap")),
+    "period_end_ge_start": ExtraCheck("period_end", "period_start",
+                                      _le("period_start", "period_end")),
 }
 
 
@@ -109,7 +104,8 @@ def issue_frame(pos, canonical, problem, fix, value=None) -> pd.DataFrame:
     """An internal issue frame (see the module docstring); scalars are broadcast."""
     pos = np.asarray(pos, dtype=np.int64)
     return pd.DataFrame({"pos": pos, "canonical": canonical, "value": value,
-                         "problem": problem, "fix": fix}, columns=ISSUE_COLUMNS)
+                         "problem": message_series(problem, len(pos)),
+                         "fix": message_series(fix, len(pos))}, columns=ISSUE_COLUMNS)
 
 
 def column_issues(table: Table, typed: pd.DataFrame,
@@ -126,15 +122,16 @@ def column_issues(table: Table, typed: pd.DataFrame,
     out = []
     for (name, check), group in fc.groupby(["column", "check"], sort=False):
         col = table.column(name)
+        word = column_word(col)
         pos = group["index"].astype(np.int64).to_numpy()
         if check == "not_nullable":
             pos = pos[~unreadable[name][pos]]
-            out.append(issue_frame(pos, name, f"{name} is required but empty",
-                              f"fill in {name} on every row", ""))
+            out.append(issue_frame(pos, name, Msg("check.required", column=word),
+                                   Msg("check.required.fix", column=word), ""))
         elif str(check).startswith("dtype"):
             # Cannot happen with values from ``values``; kept so a bug is reported, not hidden.
-            out.append(issue_frame(pos, name, f"internal: {name} has the wrong type ({check})",
-                              "report this file to the Jinye maintainers"))
+            out.append(issue_frame(pos, name, Msg("check.wrong_type", column=word, check=check),
+                                   Msg("check.wrong_type.fix")))
         else:
             problem, fix = describe_range(col)
             out.append(issue_frame(pos, name, problem, fix))
@@ -143,7 +140,7 @@ def column_issues(table: Table, typed: pd.DataFrame,
 
 def row_issues(table: Table, typed: pd.DataFrame, key_ok: np.ndarray,
                invalid: dict[str, np.ndarray],
-               where: Callable[[np.ndarray], list[str]]) -> pd.DataFrame:
+               where: Callable[[np.ndarray], list[Msg]]) -> pd.DataFrame:
     """Issues of the row schema: duplicate keys (naming the other rows) and ``extra_checks``.
 
     Args:
@@ -152,7 +149,7 @@ def row_issues(table: Table, typed: pd.DataFrame, key_ok: np.ndarray,
         key_ok: rows whose key columns could all be read (others cannot be compared).
         invalid: column -> rows whose value is already reported (unreadable or out of range);
             the extra checks skip them, since comparing with a wrong value only adds noise.
-        where: positions -> their place in words ('row 5' or 'b.csv row 5'), for messages.
+        where: positions -> their place as messages ('row 5' or 'b.csv row 5').
     """
     involved = list(dict.fromkeys(
         [*table.key, *(c for n in table.extra_checks
@@ -171,10 +168,14 @@ def row_issues(table: Table, typed: pd.DataFrame, key_ok: np.ndarray,
         rule = EXTRA_CHECKS[name]
         pos = np.unique(fc.loc[fc["check"] == name, "index"].astype(np.int64))
         if len(pos):
-            other = typed[rule.other].to_numpy()[pos]
-            out.append(issue_frame(pos, rule.column, rule.problem,
-                              [f"{rule.fix} ({rule.other} is {_show(v)} on this row)"
-                               for v in other]))
+            other = column_word(table.column(rule.other))
+            problem = Msg(f"check.{name}", column=column_word(table.column(rule.column)),
+                          other=other)
+            fix = Msg(f"check.{name}.fix")
+            out.append(issue_frame(pos, rule.column, problem,
+                                   [Msg("check.fix_with_other", fix=fix, other=other,
+                                        value=_show(v))
+                                    for v in typed[rule.other].to_numpy()[pos]]))
     return pd.concat(out, ignore_index=True) if out else issue_frame([], "", "", "")
 
 
@@ -185,21 +186,20 @@ def _show(v: object) -> str:
 
 
 def _duplicates(table: Table, typed: pd.DataFrame, pos: np.ndarray,
-                where: Callable[[np.ndarray], list[str]]) -> pd.DataFrame:
+                where: Callable[[np.ndarray], list[Msg]]) -> pd.DataFrame:
     keys = typed.loc[pos, table.key]
     group = keys.groupby(table.key, dropna=False, sort=False).ngroup().to_numpy()
     places = where(pos)
     members: dict[int, list[int]] = {}
     for i, g in enumerate(group):
         members.setdefault(int(g), []).append(i)
-    problems = []
-    for i, g in enumerate(group):
-        others = [places[j] for j in members[int(g)] if j != i]
-        problems.append(f"duplicate key ({', '.join(table.key)}){DUPLICATE_ALSO_IN}"
-                        + ", ".join(others))
+    words = [column_word(table.column(k)) for k in table.key]
+    key = listing(words)
+    problems = [Msg("check.duplicate", key=key,
+                    places=listing(places[j] for j in members[int(g)] if j != i))
+                for i, g in enumerate(group)]
     shown = [(keys[k].dt.strftime("%Y-%m-%d") if ptypes.is_datetime64_any_dtype(keys[k])
               else keys[k]).astype(str).where(keys[k].notna(), "") for k in table.key]
     values = shown[0].str.cat(shown[1:], sep=" / ").tolist()
     return issue_frame(pos, ", ".join(table.key), problems,
-                  f"keep one row per {' + '.join(table.key)}: delete the repeated rows or "
-                  "add them up into one", values)
+                       Msg("check.duplicate.fix", key=listing(words, " + ", "+")), values)

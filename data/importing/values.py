@@ -4,9 +4,9 @@ Every parser works on the *distinct* values of a column (``pd.factorize``) and m
 back, so a 1 M-row column with a few hundred distinct dates or quantities costs a few hundred
 parses, and the regular expressions are still applied column-wise (vectorised).
 
-A parser returns, per row, the typed value, whether the cell was empty, and a problem text when a
-value is present but cannot be read. Ranges, required values and keys are not checked here: that
-is ``validate``'s job (with pandera), on the typed values.
+A parser returns, per row, the typed value, whether the cell was empty, and a problem (a catalog
+``Msg``, see ``messages``) when a value is present but cannot be read. Ranges, required values and
+keys are not checked here: that is ``validate``'s job (with pandera), on the typed values.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from data.schema import Column
+
+from .messages import Msg, Words, codes_word, column_word, column_zh, doc_word
 
 DATE_MIN, DATE_MAX = pd.Timestamp("1950-01-01"), pd.Timestamp("2099-12-31")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # serial 1 = 1900-01-01 (after Excel's 1900 leap bug)
@@ -44,7 +46,7 @@ class Parsed:
     Attributes:
         values: typed values (dtype of ``DTYPES``), NA where empty or unreadable.
         empty: the cell was empty (or an empty token like '-', 'NULL').
-        problem: None where fine, else why the value cannot be read.
+        problem: None where fine, else why the value cannot be read (a ``Msg``).
         note: the value was read but changed or kept as written (month snapped to its first day,
             an unrecognised order cycle); worth a warning.
     """
@@ -108,8 +110,8 @@ def _text(col: Column, u: pd.Series, t: pd.Series):
     prob = _problems(len(t))
     if col.key:
         # Excel turns long numeric codes into 4.40101E+11 on a CSV round trip: the code is lost.
-        prob[t.str.fullmatch(r"\d(?:\.\d+)?[eE]\+\d+").to_numpy(bool)] = (
-            "looks like a code Excel turned into scientific notation (digits lost)")
+        prob[t.str.fullmatch(r"\d(?:\.\d+)?[eE]\+\d+").to_numpy(bool)] = Msg(
+            "value.excel_scientific")
     return t.where(t != ""), prob, None
 
 
@@ -126,11 +128,11 @@ def _number(col: Column, u: pd.Series, t: pd.Series, integer: bool):
     f = _to_float(u, t)
     prob = _problems(len(f))
     present = (t != "").to_numpy()
-    prob[present & ~np.isfinite(f)] = "not a number"
+    prob[present & ~np.isfinite(f)] = Msg("value.not_number")
     with np.errstate(invalid="ignore"):
         if integer:
-            prob[np.isfinite(f) & (f != np.round(f))] = "not a whole number"
-        prob[np.isfinite(f) & (np.abs(f) >= 1e15)] = "number far too large"
+            prob[np.isfinite(f) & (f != np.round(f))] = Msg("value.not_whole")
+        prob[np.isfinite(f) & (np.abs(f) >= 1e15)] = Msg("value.too_large")
     f = np.where(pd.isna(prob), f, np.nan)
     return pd.Series(f).astype("Int64" if integer else "Float64"), prob, None
 
@@ -158,13 +160,13 @@ def _date(col: Column, u: pd.Series, t: pd.Series, month: bool = False):
         d = d.fillna(from_serial).astype("datetime64[us]")
         matched = (parts[0].notna() | serial.notna()).to_numpy()
         if not month:
-            prob[month_only.to_numpy()] = "a month without a day; a full date is needed"
+            prob[month_only.to_numpy()] = Msg("value.month_without_day")
     present = (t != "").to_numpy()
     ok = d.notna().to_numpy()
-    prob[present & ~matched] = "not a date"
-    prob[present & matched & ~ok & pd.isna(prob)] = "not a valid calendar date"
-    prob[ok & ((d < DATE_MIN) | (d > DATE_MAX)).to_numpy()] = (
-        f"date out of range ({DATE_MIN.year}–{DATE_MAX.year})")
+    prob[present & ~matched] = Msg("value.not_date")
+    prob[present & matched & ~ok & pd.isna(prob)] = Msg("value.not_calendar_date")
+    prob[ok & ((d < DATE_MIN) | (d > DATE_MAX)).to_numpy()] = Msg(
+        "value.date_out_of_range", first=DATE_MIN.year, last=DATE_MAX.year)
     d = d.where(pd.isna(prob))
     if month:
         first = d.dt.to_period("M").dt.start_time.astype("datetime64[us]")
@@ -181,7 +183,8 @@ def _ordinal(col: Column, u: pd.Series, t: pd.Series, suffix: str, what: str):
     value = pd.to_numeric(digits, errors="coerce").fillna(
         words.map(lambda w: _cn_int(w) if isinstance(w, str) else None).astype(float))
     prob = _problems(len(t))
-    prob[((t != "") & value.isna()).to_numpy()] = f"not a {what}"
+    prob[((t != "") & value.isna()).to_numpy()] = Msg("value.not_ordinal",
+                                                      what=Words(what, column_zh(col)))
     return value.astype("Int64"), prob, None
 
 
@@ -196,7 +199,7 @@ def _code_index(col: Column) -> dict[str, str]:
 def _code(col: Column, u: pd.Series, t: pd.Series):
     codes = _nfkc(t).str.casefold().map(_code_index(col))
     prob = _problems(len(t))
-    prob[((t != "") & codes.isna()).to_numpy()] = f"not a known {col.name}"
+    prob[((t != "") & codes.isna()).to_numpy()] = Msg("value.unknown_code", column=column_word(col))
     return codes.astype(str).where(codes.notna()), prob, None
 
 
@@ -266,46 +269,38 @@ def _num(x: float) -> str:
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
 
 
-def fix_for(col: Column) -> str:
+def fix_for(col: Column) -> Msg:
     """How to write a valid value of ``col``, for the ``fix`` of an unreadable value."""
     if col.codes:
-        allowed = "; ".join(f"{code} ({labels[0]})" if labels else code
-                            for code, labels in col.codes.items())
-        tail = ", or leave it empty for unknown" if col.unknown_if_empty else ""
-        return f"use one of: {allowed}{tail}"
+        code = "fix.codes_or_empty" if col.unknown_if_empty else "fix.codes"
+        return Msg(code, allowed=codes_word(col))
     bounds = f"{_num(col.min)}–{_num(col.max)}" if None not in (col.min, col.max) else ""
-    hints = {
-        "grade": f"write the grade as a number {bounds}, e.g. 9, D9, 9档 or 九档",
-        "price_class": f"write the price class as {bounds}, e.g. 1, 一类, 1类 or 一类烟",
-        "month": "write the month as 2025-01, 2025/1 or 2025年1月 (or its first day)",
-    }
-    if col.name in hints:
-        return hints[col.name]
-    if col.dtype == "date":
-        return "write the date as 2025-01-05 (also accepted: 2025/1/5, 20250105, 2025年1月5日)"
-    if col.dtype == "int":
-        return "write a whole number without text or decimals, e.g. 12 or 1,234"
-    if col.dtype == "float":
-        return "write a number without text, e.g. 12.5 or 1,234.50"
-    if col.key:
-        return "format the column as Text in Excel (or fix the code) and export again"
-    return "correct the value"
+    if col.name in ("grade", "price_class"):  # codes fix.grade, fix.price_class
+        return Msg(f"fix.{col.name}", bounds=bounds)
+    if col.name == "month":
+        return Msg("fix.month")
+    by_type = {"date": "fix.date", "int": "fix.int", "float": "fix.float"}
+    if col.dtype in by_type:
+        return Msg(by_type[col.dtype])
+    return Msg("fix.key_as_text" if col.key else "fix.correct_value")
 
 
-def describe_range(col: Column) -> tuple[str, str]:
+def describe_range(col: Column) -> tuple[Msg, Msg]:
     """(problem, fix) for a value out of the column's bounds: 'grade must be 1–30 (D1–D30)'."""
     lo, hi = col.min, col.max
     if col.name == "grade":
-        return f"grade must be {_num(lo)}–{_num(hi)} (D{_num(lo)}–D{_num(hi)})", fix_for(col)
+        return Msg("range.grade", lo=_num(lo), hi=_num(hi)), fix_for(col)
     if lo is not None and hi is not None and not col.min_exclusive:
-        problem = f"{col.name} must be between {_num(lo)} and {_num(hi)}"
+        code = "range.between"
     elif lo is not None and hi is not None:
-        problem = f"{col.name} must be above {_num(lo)} and at most {_num(hi)}"
+        code = "range.above_at_most"
     elif lo is not None:
-        problem = f"{col.name} must be {'above' if col.min_exclusive else 'at least'} {_num(lo)}"
+        code = "range.above" if col.min_exclusive else "range.at_least"
     else:
-        problem = f"{col.name} must be at most {_num(hi)}"
+        code = "range.at_most"
+    bounds = {k: _num(v) for k, v in (("lo", lo), ("hi", hi)) if v is not None}
+    problem = Msg(code, column=column_word(col), **bounds)
     if lo == 0 and not col.min_exclusive and col.dtype == "int":
-        problem += " (negative quantities are not possible)"
-    unit = f" ({col.doc})" if col.doc else ""
-    return problem, f"enter the right value{unit}; check the unit and the column"
+        problem = Msg("range.no_negative", problem=problem)
+    fix = Msg("range.fix_doc", doc=doc_word(col)) if col.doc else Msg("range.fix")
+    return problem, fix

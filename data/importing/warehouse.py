@@ -17,6 +17,7 @@ import pandas as pd
 
 from data.schema import TABLES, Table
 
+from .messages import Msg, column_word, table_word
 from .validate import issue_frame
 
 
@@ -72,11 +73,11 @@ def reference_issues(con: duckdb.DuckDBPyConnection, table: Table, typed: pd.Dat
             continue
         count = row_count(con, ref.table)
         pos = np.flatnonzero(present)
+        column, target = column_word(table.column(ref.column)), table_word(ref.table)
         if not count:
-            state = "does not exist yet" if count is None else "is empty"
-            out.append(issue_frame(pos, ref.column,
-                              f"cannot check {ref.column}: the {ref.table} table {state}",
-                              f"load {ref.table} first, then this file"))
+            code = "ref.table_missing" if count is None else "ref.table_empty"
+            out.append(issue_frame(pos, ref.column, Msg(code, column=column, table=target),
+                                   Msg("ref.load_first", table=target)))
             continue
         uniques = pd.unique(codes[present])
         missing = _missing_codes(con, uniques, ref.table, ref.target_column)
@@ -84,8 +85,9 @@ def reference_issues(con: duckdb.DuckDBPyConnection, table: Table, typed: pd.Dat
             missing -= set(typed.loc[good, ref.target_column].dropna())
         if missing:
             pos = pos[codes.iloc[pos].isin(missing).to_numpy()]
-            out.append(issue_frame(pos, ref.column, f"{ref.column} not found in {ref.table}",
-                              f"correct the code, or load the missing {ref.table} first"))
+            out.append(issue_frame(pos, ref.column,
+                                   Msg("ref.not_found", column=column, table=target),
+                                   Msg("ref.not_found.fix", table=target)))
     return pd.concat(out, ignore_index=True) if out else issue_frame([], "", "", "")
 
 
