@@ -8,12 +8,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import language, t
 from dashboard.state import settings
 from data import store
 from data.aggregates import rebuild
 from data.checks import import_history, integrity, table_status
 from data.importing import ImportFileError, ImportReport
+from data.importing.messages import render
 from data.loading import Validated, validate_files, write_validated
 from data import schema
 from data.warehouse import PRIVILEGED_ROLES, Warehouse
@@ -25,11 +26,16 @@ class Validation:
 
     table: str
     validated: Validated | None
-    failure: str | None = None
+    failure: str | None = None  # an importer ``Msg`` is kept as is, to render in any language
 
     @property
     def prepared(self):
         return self.validated.prepared
+
+    @property
+    def failure_text(self) -> str | None:
+        """Why the files could not be read, in the session's language (it may change later)."""
+        return None if self.failure is None else render(self.failure, language())
 
 
 @dataclass
@@ -55,7 +61,9 @@ def upload_limit_mb() -> int:
 def validate(db: Path, table: str, paths: list[Path], names: list[str]) -> Validation:
     try:
         return Validation(table, validate_files(db, table, paths, names))
-    except (ImportFileError, ValueError) as exc:
+    except ImportFileError as exc:
+        return Validation(table, None, exc.message)
+    except ValueError as exc:
         return Validation(table, None, str(exc))
 
 
@@ -71,8 +79,8 @@ def write(db: Path, validation: Validation, who: str) -> Outcome:
 
 
 def issues_frame(report: ImportReport) -> pd.DataFrame:
-    """Errors then warnings, with translated headers and severities."""
-    frame = report.to_frame()
+    """Errors then warnings, with translated headers, severities, problems and fixes."""
+    frame = report.to_frame(language())
     if frame.empty:
         return frame
     if "severity" in frame:

@@ -45,7 +45,7 @@ elif uploads and st.button(t("data.validate"), type="primary"):
 result = st.session_state.get("import_result")
 if result is not None and result.table == table:
     if result.failure:
-        st.error(t("data.bad_file", msg=result.failure))
+        st.error(t("data.bad_file", msg=result.failure_text))
     else:
         report = result.prepared.report
         if report.errors:

@@ -553,9 +553,6 @@ def test_language_round_trip_keeps_the_link_valid(page, server, manager_account)
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap, issue 2 left open: the importer's problem/fix texts are English on the Chinese "
-    "Data page (headers and severity are translated); strict, so it fails once they are"))
 def test_validation_report_speaks_the_users_language(page, server, tmp_path):
     """The import report on the Chinese page: headers, severity and messages in Chinese."""
     open_data_page(page, server)
