@@ -74,8 +74,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_rejects(frame, path: Path) -> None:
-    """Write rejected rows by the file's extension (CSV in UTF-8 with BOM so Excel reads it)."""
+def write_frame(frame, path: Path) -> None:
+    """Write a table by the file's extension: .xlsx, .parquet, else CSV (UTF-8 with BOM so Excel
+    reads it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -149,7 +150,7 @@ def load_files(db: str | Path, table: str, files: list[str | Path], *,
     rejected = len(prepared.rejected)
     reject_path = Path(reject_file) if reject_file else None
     if reject_path is not None and rejected:
-        write_rejects(prepared.rejected, reject_path)
+        write_frame(prepared.rejected, reject_path)
     version = write_validated(db, validated, partial=reject_path is not None, who=who)
     loaded = len(prepared.good) if version is not None else 0
     return LoadResult(table, prepared.report, loaded, rejected, version,

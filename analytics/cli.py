@@ -1,0 +1,157 @@
+"""``python -m analytics``: the analytics as files, for scripts and for people who live in Excel.
+
+Every command reads a warehouse, writes one table by the output file's extension (.csv, .parquet,
+.xlsx), exits 0 on success and non-zero with a one-line reason on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.kpis import DIMENSIONS, GROWTH, LEVELS, facts_grain, kpi_table
+from analytics.scope import GRANULARITIES, Window
+from data import store
+from data.aggregates import AGGREGATES, outdated
+from data.config import ConfigError, load_settings
+from data.loading import write_frame
+from data.warehouse import Warehouse
+
+OUTPUTS = (".csv", ".parquet", ".xlsx")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 1."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _dims(text: str) -> list[str]:
+    dims = [d.strip() for d in text.split(",") if d.strip()]
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown dimension {unknown[0]!r}: use a comma list of {', '.join(DIMENSIONS)} (or '')")
+    if len(set(dims)) != len(dims):
+        raise argparse.ArgumentTypeError("a dimension is listed twice")
+    return dims
+
+
+def _out(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in OUTPUTS:
+        raise argparse.ArgumentTypeError(f"{text!r}: the output must end in {', '.join(OUTPUTS)}")
+    return path
+
+
+def _open(args) -> Warehouse:
+    db = Path(args.db) if args.db else load_settings().db_path
+    wh = Warehouse.open(db)
+    stale = outdated(wh.cursor())
+    if stale:
+        wh.close()
+        raise CliError(f"{db} has aggregates from an older version ({', '.join(stale)}): "
+                       f"run `python -m data refresh --db {db}` once")
+    return wh
+
+
+def _window(wh: Warehouse, args) -> Window:
+    """The asked dates snapped to whole periods; missing ends default to the data's span."""
+    con = wh.cursor()
+    first, last = con.execute(f"SELECT min(period_start), max(period_start) FROM {AGGREGATES['month']}").fetchone()
+    if first is None and (args.date_from is None or args.date_to is None):
+        raise CliError("the warehouse holds no facts yet: load orders or pass --from and --to")
+    start = args.date_from or first
+    end = args.date_to or (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+    if start > end:
+        raise CliError(f"--from {start} is after --to {end}")
+    return Window.snapped(start, end, args.period)
+
+
+def _write(frame: pd.DataFrame, path: Path, started: float) -> None:
+    try:
+        write_frame(frame, path)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {len(frame):,} rows to {path} in {time.perf_counter() - started:.1f} s")
+
+
+def cmd_kpis(args) -> int:
+    started = time.perf_counter()
+    wh = _open(args)
+    try:
+        window = _window(wh, args)
+        b = wh.backend()
+        print(f"five rates per {args.period} from {window.start} to {window.end} ...", file=sys.stderr)
+        frame = kpi_table(b.table(AGGREGATES[facts_grain(args.period)]), b.table("clients"),
+                          b.table("products"), window, args.by, args.level, growth=args.growth,
+                          orders=b.table("orders"))
+    finally:
+        wh.close()
+    _write(frame, args.out, started)
+    return 0
+
+
+def cmd_prices(args) -> int:
+    from analytics.prices import price_table
+
+    started = time.perf_counter()
+    wh = _open(args)
+    try:
+        window = _window(wh, args)
+        b = wh.backend()
+        print(f"prices per {args.period} from {window.start} to {window.end} ...", file=sys.stderr)
+        frame = price_table(b.table("price_snapshots"), b.table("clients"), b.table("products"),
+                            b.table(AGGREGATES["month"]), window, args.by, args.level)
+    finally:
+        wh.close()
+    _write(frame, args.out, started)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--db", help="warehouse file (default: $JINYE_DB, jinye.toml, var/jinye.duckdb)")
+        p.add_argument("--period", choices=GRANULARITIES, default="month", help="row period (default month)")
+        p.add_argument("--by", type=_dims, default=[], metavar="DIMS",
+                       help=f"comma list of {', '.join(DIMENSIONS)}; empty for the whole city")
+        p.add_argument("--level", choices=LEVELS, default="all", help="product level (default all)")
+        p.add_argument("--from", dest="date_from", type=_date, help="first day (default: first data)")
+        p.add_argument("--to", dest="date_to", type=_date, help="last day (default: last data)")
+        p.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
+        return p
+
+    k = add("kpis", "the five rates and companion KPIs per period x DIMS x product level")
+    k.add_argument("--growth", choices=GROWTH, default="yoy",
+                   help="growth base: yoy (default), mom (previous period), lunar (Spring Festival aligned)")
+    k.set_defaults(func=cmd_kpis)
+    add("prices", "retail price index, margin index and inversions per period x DIMS x level") \
+        .set_defaults(func=cmd_prices)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ConfigError, store.WarehouseMissing, store.NotAWarehouse, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

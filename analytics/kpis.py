@@ -1,0 +1,333 @@
+"""The five rates (三维五率) and their companions, per period x region/segment x product level.
+
+House definitions (04-kpis.md; all counts are over the clients of the scope that are active in the
+period, Active(S, P) = opened on or before its last day and not closed before its first):
+
+    coverage_rate     = buying_clients ÷ active_clients          buying: Σ qty_ordered of i in P > 0
+    shelf_rate        = shelf_clients ÷ observed_clients         observed: a stock count (any product)
+                                                                 in P; shelf: the last count of i in
+                                                                 P shows stock > 0
+    sell_through_rate = selling_clients ÷ carrying_clients       carrying: a count of i in P, and one
+                                                                 count > 0 or an order of i in the 56
+                                                                 days up to P's end; selling:
+                                                                 carrying and inferred sales > 0
+    stockout_rate     = stockout_clients ÷ carrying_clients      the last count of i in P shows 0
+    growth_rate       = (qty_ordered − qty_ordered_base) ÷ qty_ordered_base
+
+A product group (brand, price class, all) sums its products: its stock is the sum of each
+product's last count in P, its sales the sum of their inferred sales (``data.aggregates``). A rate
+whose denominator is 0 is empty (NaN). Growth compares with the same period a year earlier ('yoy';
+52 weeks for weeks), the previous period ('mom'), or the same days relative to the nearest Spring
+Festival a year earlier ('lunar', from daily orders, so a January and a February holding the
+festival compare with each other).
+
+Inputs are the derived client x product facts (``agg_client_product_week`` for weeks,
+``agg_client_product_month`` otherwise), never the raw order lines, except for 'lunar' growth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from analytics.scope import Scope, Window, literal_date, period_column
+from data.calendar_cn import add_months, next_period_start, spring_festival
+from data.schema import CARTONS_PER_CASE, UNKNOWN
+
+DIMENSIONS = ("district", "market_dept", "territory", "business_format", "grade_band", "market_type")
+LEVELS = ("product", "brand", "price_class", "all")
+GROWTH = ("yoy", "mom", "lunar")
+RATES = ("coverage_rate", "shelf_rate", "sell_through_rate", "stockout_rate", "growth_rate")
+
+_FLAGS = ["buying", "shelf", "carrying", "selling", "stockout"]
+COUNTS = ["buying_clients", "shelf_clients", "carrying_clients", "selling_clients", "stockout_clients"]
+SUMS = ["qty_ordered", "qty_demand", "amount", "stock_qty", "inferred_sales"]
+CONTRACT = ["active_clients", "buying_clients", "coverage_rate", "observed_clients", "shelf_clients",
+            "shelf_rate", "carrying_clients", "selling_clients", "sell_through_rate",
+            "stockout_clients", "stockout_rate", "qty_ordered", "qty_demand", "amount", "fill_rate",
+            "qty_ordered_base", "growth_rate"]
+EXTRAS = ["cases", "value_per_case", "value_per_carton", "volume_per_client", "demand_gap_rate",
+          "stock_qty", "inferred_sales", "stock_to_sales_weeks"]
+
+
+def facts_grain(period: str) -> str:
+    """The aggregate grain a period is built from: weeks from weeks, the rest from months."""
+    return "week" if period == "week" else "month"
+
+
+def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
+              by: tuple[str, ...] | list[str] = (), level: str = "all", scope: Scope = Scope(),
+              growth: str = "yoy", orders: ir.Table | None = None) -> pd.DataFrame:
+    """The five rates and companions for every period of ``window``.
+
+    Args:
+        facts: client x product x period facts at ``facts_grain(window.granularity)``.
+        clients, products: the dimension tables (clients already restricted to the viewer).
+        window: whole periods; its granularity is the period of the rows.
+        by: client dimensions to break down by, from ``DIMENSIONS`` (empty: the whole scope).
+        level: 'product', 'brand', 'price_class' or 'all'.
+        scope: region / segment / product filters.
+        growth: 'yoy', 'mom' or 'lunar'.
+        orders: the raw order lines, needed only for 'lunar' growth.
+
+    Returns:
+        One row per period_start x ``by`` x level_key, for every region/segment with active
+        clients and every level key with any fact in the scope in that period. Columns:
+        period_start, *by, level_key, level_name, then ``CONTRACT`` and ``EXTRAS``.
+
+    Raises:
+        ValueError: an unknown dimension, level or growth, or 'lunar' without ``orders``.
+    """
+    by = list(by)
+    _check(by, level, growth)
+    if growth == "lunar" and orders is None:
+        raise ValueError("lunar growth needs the orders table")
+    periods = _periods(window)
+    c = _client_dims(scope.clients(clients))
+    p = _level_keys(scope.products(products), level)
+    native = facts_grain(window.granularity) == window.granularity
+
+    bounds = ibis.memtable(periods)
+    f = facts.filter(facts.period_start.between(literal_date(window.start), literal_date(window.end)))
+    f = f.mutate(period=period_column(f.period_start, window.granularity))
+    per_product = _client_product_period(f, bounds, native)
+    active = _active(c, bounds)
+
+    observed = per_product.filter(per_product.counts > 0).select("period", "client_id").distinct()
+    observed = observed.inner_join(active, ["period", "client_id"])
+    # one row per period x client from here on, so counting rows counts clients
+    observed = observed.group_by(["period", *by]).aggregate(observed_clients=observed.count())
+    active_counts = active.group_by(["period", *by]).aggregate(active_clients=active.count())
+
+    per_client = _per_client_key(per_product.inner_join(p.drop("level_name"), "product_id"), level)
+    # dimensions joined after the roll-up: grouping by them too would only cost time
+    per_client = per_client.inner_join(active, ["period", "client_id"])
+    counted = per_client.counts > 0
+    carrying = counted & ((per_client.max_stock > 0) | per_client.recent.fill_null(False))
+    flags = per_client.mutate(
+        buying=per_client.qty_ordered > 0, shelf=counted & (per_client.stock > 0), carrying=carrying,
+        selling=carrying & (per_client.sales.fill_null(0) > 0), stockout=carrying & (per_client.stock == 0))
+    grouped = flags.group_by(["period", *by, "level_key"]).aggregate(
+        **{name: flags.count(where=flags[flag]) for name, flag in zip(COUNTS, _FLAGS)},
+        qty_ordered=flags.qty_ordered.sum(), qty_demand=flags.qty_demand.sum(), amount=flags.amount.sum(),
+        stock_qty=flags.stock.sum(where=flags.carrying), inferred_sales=flags.sales.sum(where=flags.carrying))
+
+    frame = _grid(active_counts.to_pandas(), observed.to_pandas(), grouped.to_pandas(), by)
+    names = p.select("level_key", "level_name").distinct().to_pandas()
+    frame = frame.merge(names.drop_duplicates("level_key"), on="level_key", how="left")
+    base = _base_volumes(facts, c, p, window, by, growth, orders)
+    frame = frame.merge(base, on=["period_start", *by, "level_key"], how="left")
+    frame["qty_ordered_base"] = frame["qty_ordered_base"].fillna(0).astype("int64")
+    frame = add_rates(frame, weeks=_weeks_per_period(window))
+    frame = frame.sort_values(["period_start", *by, "level_key"], kind="stable").reset_index(drop=True)
+    return frame[["period_start", *by, "level_key", "level_name", *CONTRACT, *EXTRAS]]
+
+
+def add_rates(frame: pd.DataFrame, weeks: float | pd.Series = 1.0) -> pd.DataFrame:
+    """Rates and companion ratios from the counts and sums (empty when the denominator is 0).
+
+    Args:
+        frame: columns active_clients, observed_clients, the ``COUNTS`` and ``SUMS``, and
+            qty_ordered_base.
+        weeks: weeks per period, for the stock-to-sales ratio in weeks of sales.
+    """
+    def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+        return num.astype(float) / den.astype(float).replace(0, np.nan)
+
+    frame["coverage_rate"] = ratio(frame["buying_clients"], frame["active_clients"])
+    frame["shelf_rate"] = ratio(frame["shelf_clients"], frame["observed_clients"])
+    frame["sell_through_rate"] = ratio(frame["selling_clients"], frame["carrying_clients"])
+    frame["stockout_rate"] = ratio(frame["stockout_clients"], frame["carrying_clients"])
+    frame["fill_rate"] = ratio(frame["qty_ordered"], frame["qty_demand"])
+    frame["demand_gap_rate"] = 1 - frame["fill_rate"]
+    frame["growth_rate"] = ratio(frame["qty_ordered"] - frame["qty_ordered_base"], frame["qty_ordered_base"])
+    frame["cases"] = frame["qty_ordered"].astype(float) / CARTONS_PER_CASE
+    frame["value_per_case"] = ratio(frame["amount"], frame["cases"])
+    frame["value_per_carton"] = ratio(frame["amount"], frame["qty_ordered"])
+    frame["volume_per_client"] = ratio(frame["qty_ordered"], frame["buying_clients"])
+    weekly_sales = frame["inferred_sales"].astype(float) / weeks
+    frame["stock_to_sales_weeks"] = ratio(frame["stock_qty"], weekly_sales.where(weekly_sales > 0))
+    return frame
+
+
+def _check(by: list[str], level: str, growth: str) -> None:
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimension(s) {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
+    if len(set(by)) != len(by):
+        raise ValueError("a dimension is listed twice")
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}: use {', '.join(LEVELS)}")
+    if growth not in GROWTH:
+        raise ValueError(f"unknown growth {growth!r}: use {', '.join(GROWTH)}")
+
+
+def _periods(window: Window) -> dict[str, list[dt.date]]:
+    """period, period_end and recent_from (55 days before the end) of each period of the window."""
+    starts, ends, day = [], [], window.start
+    while day <= window.end:
+        following = next_period_start(day, window.granularity)
+        starts.append(day)
+        ends.append(following - dt.timedelta(days=1))
+        day = following
+    return {"period": starts, "period_end": ends,
+            "recent_from": [e - dt.timedelta(days=55) for e in ends]}
+
+
+def _weeks_per_period(window: Window) -> float:
+    return {"week": 1.0, "month": 30.4375 / 7, "quarter": 91.3125 / 7, "year": 365.25 / 7}[window.granularity]
+
+
+def _client_dims(clients: ir.Table) -> ir.Table:
+    """Clients with every dimension filled ('unknown' for a missing value) and the grade band."""
+    lo = ((clients.grade - 1) // 5) * 5 + 1
+    band = ibis.ifelse(clients.grade.isnull(), UNKNOWN,
+                       lo.cast("int64").cast("string").concat("-", (lo + 4).cast("int64").cast("string")))
+    dims = {d: clients[d].fill_null(UNKNOWN) for d in DIMENSIONS if d != "grade_band"}
+    return clients.select("client_id", "opened_on", "closed_on", grade_band=band, **dims)
+
+
+def _level_keys(products: ir.Table, level: str) -> ir.Table:
+    """product_id -> level_key (text) and level_name."""
+    if level == "product":
+        return products.select("product_id", level_key=products.product_id,
+                               level_name=products.name.fill_null(products.product_id))
+    if level == "brand":
+        brand = products.brand.fill_null(UNKNOWN)
+        return products.select("product_id", level_key=brand, level_name=brand)
+    if level == "price_class":
+        key = products.price_class.cast("string").fill_null(UNKNOWN)
+        return products.select("product_id", level_key=key, level_name=key)
+    return products.select("product_id", level_key=ibis.literal("all"), level_name=ibis.literal("all"))
+
+
+def _active(clients: ir.Table, bounds: ir.Table) -> ir.Table:
+    """One row per period x client active in it, with the client's dimensions."""
+    j = clients.cross_join(bounds)
+    open_ = (j.opened_on.isnull() | (j.opened_on <= j.period_end)) & \
+        (j.closed_on.isnull() | (j.closed_on >= j.period))
+    return j.filter(open_).drop("opened_on", "closed_on", "period_end", "recent_from")
+
+
+def _client_product_period(f: ir.Table, bounds: ir.Table, native: bool) -> ir.Table:
+    """Facts rolled up to period x client x product: the sums, the last stock count, the largest
+    count, inferred sales and whether an order fell in the 56 days up to the period's end."""
+    if native:
+        return f.select("period", "client_id", "product_id", "qty_ordered", "qty_demand", "amount",
+                        counts=f.snapshots, stock=f.last_qty_on_hand, max_stock=f.max_qty_on_hand,
+                        sales=f.inferred_sales, recent=f.ordered_56d)
+    g = f.group_by(["period", "client_id", "product_id"]).aggregate(
+        qty_ordered=f.qty_ordered.sum(), qty_demand=f.qty_demand.sum(), amount=f.amount.sum(),
+        counts=f.snapshots.sum(), stock=f.last_qty_on_hand.argmax(f.last_snapshot_date),
+        max_stock=f.max_qty_on_hand.max(), sales=f.inferred_sales.sum(),
+        last_order=f.last_order_date.max())
+    # A quarter or year is longer than 56 days, so any order that counts lies inside it.
+    g = g.inner_join(bounds.select("period", "recent_from"), "period")
+    return g.select("period", "client_id", "product_id", "qty_ordered", "qty_demand", "amount",
+                    "counts", "stock", "max_stock", "sales",
+                    recent=g.last_order.notnull() & (g.last_order >= g.recent_from))
+
+
+def _per_client_key(cp: ir.Table, level: str) -> ir.Table:
+    """Period x client x level key: a group sums its products (its stock is the sum of each
+    product's last count); the product level is that already."""
+    if level == "product":
+        return cp.drop("product_id")
+    return cp.group_by(["period", "client_id", "level_key"]).aggregate(
+        qty_ordered=cp.qty_ordered.sum(), qty_demand=cp.qty_demand.sum(), amount=cp.amount.sum(),
+        counts=cp.counts.sum(), stock=cp.stock.sum(), max_stock=cp.max_stock.max(),
+        sales=cp.sales.sum(), recent=cp.recent.max())
+
+
+def _grid(active: pd.DataFrame, observed: pd.DataFrame, grouped: pd.DataFrame,
+          by: list[str]) -> pd.DataFrame:
+    """Every region/segment with active clients x every level key seen in the period, so a
+    product nobody bought in a district shows coverage 0 rather than no row."""
+    keys = grouped[["period", "level_key"]].drop_duplicates()
+    grid = active.merge(keys, on="period", how="inner")
+    grid = grid.merge(observed, on=["period", *by], how="left")
+    grid = grid.merge(grouped, on=["period", *by, "level_key"], how="left")
+    for column in ["active_clients", "observed_clients", *COUNTS]:
+        grid[column] = grid[column].fillna(0).astype("int64")
+    for column in SUMS:
+        grid[column] = grid[column].fillna(0)
+    for column in ("qty_ordered", "qty_demand", "stock_qty", "inferred_sales"):
+        grid[column] = grid[column].astype("int64")
+    grid["amount"] = grid["amount"].astype(float)
+    grid["period"] = pd.to_datetime(grid["period"]).dt.date
+    return grid.rename(columns={"period": "period_start"})
+
+
+def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
+                  by: list[str], growth: str, orders: ir.Table | None) -> pd.DataFrame:
+    """qty_ordered of the comparison period, keyed by the period it is compared with."""
+    keys = ["period_start", *by, "level_key"]
+    if growth == "lunar":
+        return _lunar_base(orders, clients, products, window, by)
+    if growth == "mom":
+        base = Window(_previous_period(window.start, window.granularity), _previous_end(window),
+                      window.granularity)
+    else:
+        base = window.year_earlier()
+    f = facts.filter(facts.period_start.between(literal_date(base.start), literal_date(base.end)))
+    f = f.mutate(period=period_column(f.period_start, window.granularity))
+    j = f.inner_join(clients, "client_id").inner_join(products, "product_id")
+    out = j.group_by(["period", *by, "level_key"]).aggregate(qty_ordered_base=j.qty_ordered.sum()).to_pandas()
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    shift = (lambda d: next_period_start(d, window.granularity)) if growth == "mom" else \
+        (lambda d: _year_later(d, window.granularity))
+    out["period_start"] = out["period"].map(shift)
+    return out[[*keys, "qty_ordered_base"]]
+
+
+def _previous_period(start: dt.date, granularity: str) -> dt.date:
+    if granularity == "week":
+        return start - dt.timedelta(weeks=1)
+    return add_months(start, -{"month": 1, "quarter": 3, "year": 12}[granularity])
+
+
+def _previous_end(window: Window) -> dt.date:
+    """The last day of the period before the window's last period."""
+    last_start = window.start
+    while next_period_start(last_start, window.granularity) <= window.end:
+        last_start = next_period_start(last_start, window.granularity)
+    return last_start - dt.timedelta(days=1)
+
+
+def _year_later(day: dt.date, granularity: str) -> dt.date:
+    return day + dt.timedelta(weeks=52) if granularity == "week" else add_months(day, 12)
+
+
+def lunar_offset(start: dt.date, end: dt.date) -> int:
+    """Days between the Spring Festival nearest a period's midpoint and the one a year before."""
+    middle = start + (end - start) / 2
+    year = min((middle.year - 1, middle.year, middle.year + 1),
+               key=lambda y: abs((spring_festival(y) - middle).days))
+    return (spring_festival(year) - spring_festival(year - 1)).days
+
+
+def _lunar_base(orders: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
+                by: list[str]) -> pd.DataFrame:
+    """Base volume of each period from the same days relative to Spring Festival a year earlier."""
+    bounds = _periods(window)
+    shifted = {"period_start": [], "base_from": [], "base_to": []}
+    for start, end in zip(bounds["period"], bounds["period_end"]):
+        days = dt.timedelta(days=lunar_offset(start, end))
+        shifted["period_start"].append(start)
+        shifted["base_from"].append(start - days)
+        shifted["base_to"].append(end - days)
+    ranges = ibis.memtable(shifted)
+    lo, hi = min(shifted["base_from"]), max(shifted["base_to"])
+    o = orders.filter(orders.order_date.between(literal_date(lo), literal_date(hi)))
+    o = o.semi_join(clients, "client_id").semi_join(products, "product_id")
+    j = o.cross_join(ranges)
+    j = j.filter(j.order_date.between(j.base_from, j.base_to))
+    j = j.inner_join(clients, "client_id").inner_join(products, "product_id")
+    out = j.group_by(["period_start", *by, "level_key"]).aggregate(
+        qty_ordered_base=j.qty_ordered.sum()).to_pandas()
+    out["period_start"] = pd.to_datetime(out["period_start"]).dt.date
+    return out
