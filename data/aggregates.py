@@ -274,7 +274,7 @@ CHUNK_ROWS = 2_000_000
 def _chunk_months(con: duckdb.DuckDBPyConnection, span: tuple[dt.date, dt.date]) -> int:
     rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SOURCES)
     months = (span[1].year - span[0].year) * 12 + span[1].month - span[0].month + 1
-    return max(3, int(months * CHUNK_ROWS / max(rows, 1)))
+    return max(3, min(months, int(months * CHUNK_ROWS / max(rows, 1))))
 
 
 def _fact_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
