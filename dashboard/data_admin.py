@@ -14,7 +14,7 @@ from data import store
 from data.aggregates import rebuild
 from data.checks import import_history, integrity, table_status
 from data.importing import ImportFileError, ImportReport
-from data.importing.messages import render
+from data.importing.messages import message_series, render, table_word
 from data.loading import Validated, validate_files, write_validated
 from data import schema
 from data.warehouse import PRIVILEGED_ROLES, Warehouse
@@ -75,7 +75,20 @@ def write(db: Path, validation: Validation, who: str) -> Outcome:
         return Outcome(error=t("data.busy"))
     except (store.NotAWarehouse, duckdb.Error, OSError, ValueError) as exc:
         return Outcome(error=t("common.error", msg=str(exc).splitlines()[0]))
-    return Outcome(rows=len(prepared.good), version=version, rejected=prepared.rejected)
+    return Outcome(rows=len(prepared.good), version=version, rejected=rejected_frame(prepared.rejected))
+
+
+def rejected_frame(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows to download: the file's own columns as they were, then where and what
+    was wrong in the session's language."""
+    if rejected is None or rejected.empty:
+        return rejected
+    lang = language()
+    frame = rejected.copy()
+    for column in ("problem", "fix"):
+        frame[column] = message_series([render(v, lang) for v in frame[column]])
+    what = {c: t(f"col.{c}") for c in ("file", "row", "column", "value", "problem", "fix")}
+    return frame.rename(columns={c: label for c, label in what.items() if c in frame.columns})
 
 
 def issues_frame(report: ImportReport) -> pd.DataFrame:
@@ -90,18 +103,33 @@ def issues_frame(report: ImportReport) -> pd.DataFrame:
     return frame.rename(columns=names)
 
 
+def table_label(name: str) -> str:
+    """A table as the user knows it: '订单 orders' in Chinese (the name the CLI takes), 'orders'."""
+    label = table_word(name).render(language())
+    return label if label == name else f"{label} {name}"
+
+
 def status(wh: Warehouse) -> pd.DataFrame:
-    return table_status(wh.cursor())
+    frame = table_status(wh.cursor())
+    frame["table"] = frame["table"].map(table_label)
+    return frame
 
 
 def findings(wh: Warehouse) -> pd.DataFrame:
-    rows = integrity(wh.cursor())
-    return pd.DataFrame([{t("col.table"): f.table, t("col.problem"): f.rule, t("col.rows"): f.rows,
-                          t("col.fix"): f.fix} for f in rows])
+    lang = language()
+    return pd.DataFrame([{t("col.table"): table_label(f.table), t("col.problem"): f.rule.render(lang),
+                          t("col.rows"): f.rows, t("col.fix"): f.fix.render(lang)}
+                         for f in integrity(wh.cursor())])
 
 
 def history(wh: Warehouse) -> pd.DataFrame:
-    return import_history(wh.cursor())
+    """The latest imports with translated headers and table names."""
+    frame = import_history(wh.cursor())
+    frame["table_name"] = frame["table_name"].map(table_label)
+    return frame.rename(columns={"version": t("col.version"), "loaded_at": t("col.loaded_at"),
+                                 "table_name": t("col.table"), "file_name": t("col.file"),
+                                 "rows_loaded": t("col.rows_loaded"),
+                                 "rows_rejected": t("col.rows_rejected"), "loaded_by": t("col.loaded_by")})
 
 
 def refresh(db: Path, who: str) -> str | None:

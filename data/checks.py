@@ -14,6 +14,7 @@ import pandas as pd
 
 from data import schema
 from data.aggregates import SOURCES
+from data.importing.messages import Msg, column_word, table_word
 
 # (table, date column) pairs whose latest date tells how fresh the data is: the facts the
 # aggregates read, plus the planning tables.
@@ -22,12 +23,15 @@ FRESHNESS = {**SOURCES, "manager_forecasts": "month", "supply_plans": "period_st
 
 @dataclass(frozen=True)
 class Finding:
-    """One integrity problem: ``rows`` rows of ``table`` break ``rule``."""
+    """One integrity problem: ``rows`` rows of ``table`` break ``rule``.
+
+    ``rule`` and ``fix`` are catalog messages: English as text, ``.render(lang)`` for the page.
+    """
 
     table: str
-    rule: str
+    rule: Msg
     rows: int
-    fix: str
+    fix: Msg
 
 
 def table_status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -58,16 +62,11 @@ def _duplicates(table: schema.Table) -> str:
             f'GROUP BY {keys} HAVING count(*) > 1)')
 
 
+# Rows breaking each extra rule; its texts are the catalog's integrity.<rule>[.fix] messages.
 _RULES = {
-    "ordered_le_demand": ("orders", "qty_ordered > qty_demand",
-                          "SELECT count(*) FROM orders WHERE qty_ordered > qty_demand",
-                          "re-import the order lines with ordered ≤ demand"),
-    "ordered_le_cap": ("orders", "qty_ordered > qty_cap",
-                       "SELECT count(*) FROM orders WHERE qty_cap IS NOT NULL AND qty_ordered > qty_cap",
-                       "re-import the order lines with ordered ≤ cap"),
-    "period_end_ge_start": ("supply_plans", "period_end before period_start",
-                            "SELECT count(*) FROM supply_plans WHERE period_end < period_start",
-                            "re-import the supply plan with a valid period"),
+    "ordered_le_demand": "SELECT count(*) FROM orders WHERE qty_ordered > qty_demand",
+    "ordered_le_cap": "SELECT count(*) FROM orders WHERE qty_cap IS NOT NULL AND qty_ordered > qty_cap",
+    "period_end_ge_start": "SELECT count(*) FROM supply_plans WHERE period_end < period_start",
 }
 
 
@@ -79,18 +78,20 @@ def integrity(con: duckdb.DuckDBPyConnection) -> list[Finding]:
             continue
         dup = con.execute(_duplicates(table)).fetchone()[0]
         if dup:
-            findings.append(Finding(table.name, f"duplicate key ({', '.join(table.key)})", int(dup),
-                                    "re-import the table; imports upsert by key"))
+            findings.append(Finding(table.name, Msg("integrity.duplicate_key", keys=", ".join(table.key)),
+                                    int(dup), Msg("integrity.duplicate_key.fix")))
         for ref in table.references:
             n = con.execute(_orphans(table.name, ref)).fetchone()[0]
             if n:
-                findings.append(Finding(table.name, f"{ref.column} not in {ref.table}", int(n),
-                                        f"load the missing {ref.table} first, then re-import"))
+                findings.append(Finding(
+                    table.name, Msg("integrity.orphans", column=column_word(table.column(ref.column)),
+                                    table=table_word(ref.table)),
+                    int(n), Msg("integrity.orphans.fix", table=table_word(ref.table))))
         for rule in table.extra_checks:
-            _, text, sql, fix = _RULES[rule]
-            n = con.execute(sql).fetchone()[0]
+            n = con.execute(_RULES[rule]).fetchone()[0]
             if n:
-                findings.append(Finding(table.name, text, int(n), fix))
+                findings.append(Finding(table.name, Msg(f"integrity.{rule}"), int(n),
+                                        Msg(f"integrity.{rule}.fix")))
     return findings
 
 

@@ -9,6 +9,7 @@ from dashboard import data_admin
 from dashboard.context import page_context
 from dashboard.export import download_buttons
 from dashboard.i18n import t
+from dashboard.widgets import coded
 
 # --- inputs -------------------------------------------------------------------------------
 ctx = page_context()
@@ -26,7 +27,8 @@ if flash is not None:
     if flash["rejected"] is not None and not flash["rejected"].empty:
         st.caption(t("data.rejected_download"))
         download_buttons(flash["rejected"], f"rejected_{flash['table']}", key="rejected")
-table = st.selectbox(t("data.table"), data_admin.IMPORTABLE, key="import_table")
+table = coded(st.selectbox, t("data.table"), data_admin.IMPORTABLE, key="import_table",
+              format_func=data_admin.table_label, default=data_admin.IMPORTABLE[0])
 uploads = st.file_uploader(t("data.files"), type=["csv", "tsv", "txt", "xlsx", "parquet"],
                            accept_multiple_files=True, key="import_files")
 too_big = [u.name for u in uploads or [] if u.size > limit_mb * 2**20]

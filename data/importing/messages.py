@@ -268,6 +268,23 @@ CATALOG: dict[str, dict[str, str]] = {
     "file.wrong_table": {
         "en": "{file} was read as {read_as}, not {table}: read it again for the right table",
         "zh": "{file} 是按{read_as}数据读取的，不是{table}数据：请按正确的数据表重新读取"},
+    # integrity findings of a loaded warehouse (data.checks)
+    "integrity.duplicate_key": {"en": "duplicate key ({keys})", "zh": "主键重复（{keys}）"},
+    "integrity.duplicate_key.fix": {"en": "re-import the table; imports upsert by key",
+                                    "zh": "重新导入该表；导入按主键覆盖更新"},
+    "integrity.orphans": {"en": "{column} not in {table}", "zh": "{column}在{table}中不存在"},
+    "integrity.orphans.fix": {"en": "load the missing {table} first, then re-import",
+                              "zh": "请先导入缺少的{table}数据，再重新导入"},
+    "integrity.ordered_le_demand": {"en": "qty_ordered > qty_demand", "zh": "订购量大于需求量"},
+    "integrity.ordered_le_demand.fix": {"en": "re-import the order lines with ordered ≤ demand",
+                                        "zh": "重新导入订单明细，保证订购量 ≤ 需求量"},
+    "integrity.ordered_le_cap": {"en": "qty_ordered > qty_cap", "zh": "订购量大于限量"},
+    "integrity.ordered_le_cap.fix": {"en": "re-import the order lines with ordered ≤ cap",
+                                     "zh": "重新导入订单明细，保证订购量 ≤ 限量"},
+    "integrity.period_end_ge_start": {"en": "period_end before period_start",
+                                      "zh": "投放结束日期早于开始日期"},
+    "integrity.period_end_ge_start.fix": {"en": "re-import the supply plan with a valid period",
+                                          "zh": "重新导入货源投放计划，填写有效的投放期间"},
 }
 
 # Words that the schema only has in English. Importable tables as a data clerk names them.
@@ -275,6 +292,11 @@ TABLE_ZH = {
     "clients": "客户", "products": "卷烟", "managers": "客户经理", "orders": "订单",
     "inventory_snapshots": "库存采集", "price_snapshots": "零售价格采集",
     "manager_forecasts": "客户经理预测", "supply_plans": "货源投放计划",
+    # the rest of the warehouse, as the Data page's status table shows it
+    "users": "用户", "allocation_runs": "投放方案", "allocations": "投放明细",
+    "allocation_grade_caps": "档位限量", "import_log": "导入记录", "warehouse_meta": "仓库信息",
+    "truth_consumer_demand": "演示城市·真实需求", "truth_facts": "演示城市·预设事实",
+    "agg_client_product_week": "客户×卷烟周汇总", "agg_client_product_month": "客户×卷烟月汇总",
 }
 # Column docs that appear in messages (the unit of a value out of range), keyed by the English
 # doc of ``data.schema`` so that the schema stays the one place that defines columns; the tests
@@ -339,13 +361,29 @@ def _rebuild(code: str, params: dict[str, object]) -> Msg:
     return Msg(code, **params)
 
 
+class Joined(str):
+    """Several messages in one cell (a rejected row's problems): English as text, any language by
+    ``render``."""
+
+    def __new__(cls, parts: list[object]) -> Joined:
+        self = super().__new__(cls, "; ".join(render(p, "en") for p in parts))
+        self.parts = list(parts)
+        return self
+
+    def render(self, lang: str) -> str:
+        return ("；" if lang == "zh" else "; ").join(render(p, lang) for p in self.parts)
+
+    def __reduce__(self):
+        return Joined, (self.parts,)
+
+
 def _fill(template: str, params: dict[str, object], lang: str) -> str:
     return template.format(**{k: render(v, lang) for k, v in params.items()})
 
 
 def render(text: object, lang: str) -> str:
     """``text`` in ``lang`` if it is a ``Msg`` or ``Words``; any other text as it is."""
-    if isinstance(text, (Msg, Words)):
+    if isinstance(text, (Msg, Words, Joined)):
         return text.render(lang)
     return "" if text is None else str(text)
 

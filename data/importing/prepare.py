@@ -18,7 +18,7 @@ from data.schema import UNKNOWN, Column, Table
 
 from . import validate, warehouse
 from .readers import RawFile, table_of
-from .messages import Msg, Words, column_word, listing, message_series, table_word
+from .messages import Joined, Msg, Words, column_word, listing, message_series, table_word
 from .report import ImportFileError, ImportReport, Issue, issues_from_frame
 from .values import DTYPES, Parsed, as_text, fix_for, parse_column
 
@@ -260,8 +260,10 @@ def _rejected(inp: _Input, issues: pd.DataFrame) -> pd.DataFrame:
     # Most bad rows have one issue: only rows with several go through the (slow) string join.
     per_row = issues.loc[~repeated, ["pos", *what]].set_index("pos")
     if repeated.any():
-        joined = issues[repeated].groupby("pos", sort=True).agg(
-            {"file": "first", "row": "first", **{c: "; ".join for c in what[2:]}})
+        grouped = issues[repeated].groupby("pos", sort=True)
+        joined = grouped[["file", "row"]].first()
+        for c in what[2:]:  # built by hand: pandas' agg would turn each Joined into a plain str
+            joined[c] = message_series([Joined(list(v)) for _, v in grouped[c]]).set_axis(joined.index)
         per_row = pd.concat([per_row, joined]).sort_index()
     cells = inp.raw.iloc[per_row.index.to_numpy()]
     cells = pd.DataFrame({c: as_text(cells[c].reset_index(drop=True)) for c in cells.columns})

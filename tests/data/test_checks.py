@@ -165,3 +165,26 @@ def test_freshness_moves_with_today(clean):
     b = checks.freshness(clean, today=D(2024, 3, 9)).set_index("table")
     assert a.loc["orders", "age_days"] == 0
     assert b.loc["orders", "age_days"] == 60  # Jan 9 -> Mar 9 2024: 22 + 29 + 9
+
+
+def test_integrity_findings_speak_chinese_on_the_page(tmp_path):
+    # A warehouse that lost a product its orders refer to: the finding renders in both languages.
+    from data import store
+    from data.checks import integrity
+    path = tmp_path / "w.duckdb"
+    with store.writing(path, action="test", who="tests", fresh=True) as con:
+        con.execute("INSERT INTO clients (client_id, city, district, market_dept) VALUES ('C1', 'X', 'D', 'M')")
+        con.execute("INSERT INTO orders (order_date, client_id, product_id, qty_demand, qty_ordered, amount) "
+                    "VALUES ('2025-01-02', 'C1', 'P404', 5, 6, 10.0)")
+    con, _ = store.open_reader(path)
+    try:
+        found = {(f.table, str(f.rule)): f for f in integrity(con)}
+    finally:
+        con.close()
+    orphan = found[("orders", "product_id not in products")]
+    assert orphan.rows == 1
+    assert orphan.rule.render("zh") == "卷烟代码在卷烟中不存在"
+    assert orphan.fix.render("zh") == "请先导入缺少的卷烟数据，再重新导入"
+    over = found[("orders", "qty_ordered > qty_demand")]
+    assert (over.rule.render("zh"), over.fix.render("en")) == (
+        "订购量大于需求量", "re-import the order lines with ordered ≤ demand")

@@ -49,16 +49,21 @@ def test_every_code_has_both_languages_with_the_same_placeholders(code):
     assert_chinese(filled, code)
 
 
+from data.checks import _RULES as _INTEGRITY_RULES  # noqa: E402 - the rules name their codes
+
+
 def _codes_in_sources() -> set[str]:
     """Codes the importer names literally (``Msg("code"``) or builds from a table of rules."""
     folder = Path(importing.__file__).parent
     text = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py")
                    if p.name != "messages.py")
+    text += (folder.parent / "checks.py").read_text(encoding="utf-8")  # integrity findings
     literal = set(re.findall(r'Msg\(\s*"([a-z_.]+)"', text))
     literal |= set(re.findall(r'"((?:fix|file|warn|rows|ref|range)\.[a-z_.]+)"', text))
     built = {f"check.{name}{tail}" for name in EXTRA_CHECKS for tail in ("", ".fix")}
     built |= {f"{code}{tail}" for code in _NOTES.values() for tail in ("", ".fix")}
     built |= {"fix.grade", "fix.price_class"}  # fix_for: f"fix.{col.name}"
+    built |= {f"integrity.{rule}{tail}" for rule in _INTEGRITY_RULES for tail in ("", ".fix")}
     return literal | built
 
 
@@ -185,7 +190,7 @@ def test_the_broken_files_reach_the_catalog(con, tmp_path):
             problem = issue.texts("zh")[0]
             seen |= {"where.row"} if "还在：第 " in problem else set()
             seen |= {"where.file_row"} if re.search(r"还在：\S+\.csv 第 \d+ 行", problem) else set()
-    row_level = {c for c in CATALOG if not c.startswith("file.")}
+    row_level = {c for c in CATALOG if not c.startswith(("file.", "integrity."))}  # import rows only
     assert row_level - seen == UNREACHABLE | OTHER_WAREHOUSE
 
 
@@ -284,3 +289,15 @@ def test_system_reasons_stay_as_given_inside_chinese(tmp_path):
             read_table_file(path, "clients")
         text = caught.value.text("zh")
         assert text.startswith(start) and not PLACEHOLDER.search(text), text
+
+
+def test_rejected_rows_keep_every_issue_renderable(con, tmp_path):
+    # A row with several problems gets them joined in one cell, in each language.
+    from data.importing.messages import render
+    rejected = _prepare(con, tmp_path, "clients", BROKEN["clients"][0]).rejected
+    several = [v for v in rejected["problem"] if "; " in render(v, "en")]
+    assert several, "the broken clients file has a row with several problems"
+    for value in several:
+        zh = render(value, "zh")
+        assert zh.count("；") == render(value, "en").count("; ")
+        assert_chinese(zh, "joined problems")

@@ -227,7 +227,7 @@ def open_data_page(page: Page, server: Server) -> None:
 
 
 def upload_and_validate(page: Page, file: Path) -> None:
-    pick(page, main(page).get_by_role("combobox", name="目标表"), "clients")
+    pick(page, main(page).get_by_role("combobox", name="目标表"), "客户 clients")
     page.locator('[data-testid="stFileUploaderDropzoneInput"], input[type="file"]').first \
         .set_input_files(str(file))
     expect(main(page).get_by_text(file.name)).to_be_visible()
@@ -239,7 +239,7 @@ def upload_and_validate(page: Page, file: Path) -> None:
 def clients_count_in_status(page: Page) -> str:
     status = grid_with_header(page, "表", "行数")
     rows = {r[0]: r for r in grid_rows(status) if r}
-    return rows["clients"][1]
+    return rows["客户 clients"][1]
 
 
 # --- 1. the Overview in Chinese -----------------------------------------------------------
