@@ -60,3 +60,29 @@ def _no_negative_zero(number: float, decimals: int) -> float:
     # -0.04 would print as '-0.0' and st.metric would paint it as a fall.
     rounded = round(number, decimals)
     return 0.0 if rounded == 0 else rounded
+
+
+def index_number(value, decimals: int = 1) -> str:
+    """An index such as the price index, '98.7'; an em dash when empty."""
+    return EMPTY if _empty(value) else f"{float(value):,.{decimals}f}"
+
+
+def signed_number(value, decimals: int = 1) -> str | None:
+    """A change of an index, '+1.2'; None when empty."""
+    return None if _empty(value) else f"{_no_negative_zero(float(value), decimals):+.{decimals}f}"
+
+
+def period_label(day, granularity: str, lang: str | None = None) -> str:
+    """The name of the period starting on ``day``: 2025-03 (month), 2025年Q1 / 2025 Q1 (quarter),
+    2025 (year), 2025-03-03 (the Monday of a week)."""
+    if day is None:
+        return EMPTY
+    zh = (lang or language()) == "zh"
+    if granularity == "month":
+        return f"{day.year}-{day.month:02d}"
+    if granularity == "quarter":
+        q = (day.month - 1) // 3 + 1
+        return f"{day.year}年第{q}季度" if zh else f"{day.year} Q{q}"
+    if granularity == "year":
+        return f"{day.year}年" if zh else str(day.year)
+    return f"{day:%Y-%m-%d}" + ("当周" if zh else " week")

@@ -153,9 +153,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.fix": ("修改建议", "How to fix"),
     "col.severity": ("级别", "Severity"),
     "col.canonical": ("字段", "Field"),
+    "col.version": ("版本", "Version"),
+    "col.loaded_at": ("导入时间", "Loaded at"),
+    "col.rows_loaded": ("导入行数", "Rows loaded"),
+    "col.rows_rejected": ("拒收行数", "Rows rejected"),
+    "col.loaded_by": ("导入人", "Loaded by"),
     "severity.error": ("错误", "Error"),
     "severity.warning": ("提示", "Warning"),
 }
+
+# The analysis pages' strings (five rates, brand, prices) live in their own module.
+from dashboard.i18n_kpis import STRINGS as _KPI_STRINGS  # noqa: E402
+
+STRINGS.update(_KPI_STRINGS)
 
 
 def language() -> str:

@@ -12,11 +12,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics.kpis import facts_grain, kpi_table
+from analytics.prices import low_index_products, price_outliers, price_table
 from analytics.scope import Scope, Window
 from analytics.volume import facts_table_for, volume_summary, volume_trend
 from dashboard.filters import Choices
 from dashboard.state import settings
-from data.aggregates import SOURCES
+from data.aggregates import AGGREGATES, SOURCES
+from data.calendar_cn import add_months
 from data.warehouse import ScopedWarehouse
 
 _TTL = settings().cache_ttl_seconds
@@ -73,3 +76,101 @@ def freshness(_swh: ScopedWarehouse, key: tuple) -> dict[str, dt.date | None]:
         value = t.aggregate(last=t[column].max()).to_pandas()["last"].iloc[0]
         out[table] = pd.Timestamp(value).date() if pd.notna(value) else None
     return out
+
+
+# --- five rates ---------------------------------------------------------------------------
+
+def _kpi_inputs(swh: ScopedWarehouse, window: Window, growth: str):
+    facts = swh.table(AGGREGATES[facts_grain(window.granularity)])
+    orders = swh.table("orders") if growth == "lunar" else None
+    return facts, swh.table("products"), orders
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def kpis(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, by: tuple[str, ...] = (),
+         level: str = "all", growth: str = "yoy") -> pd.DataFrame:
+    """``analytics.kpis.kpi_table`` over the viewer's aggregates: one row per period x ``by`` x
+    level key (rates NaN where the denominator is empty)."""
+    facts, products, orders = _kpi_inputs(_swh, window, growth)
+    return kpi_table(facts, _swh.table("clients"), products, window, by, level, scope, growth, orders)
+
+
+def kpis_vs_last_year(swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window,
+                      level: str = "all", growth: str = "yoy") -> pd.DataFrame:
+    """The scope's KPI rows per period and level key, with ``base_<column>`` holding the same
+    period a year earlier (52 weeks for weeks), so rates can be shown with their change."""
+    now = kpis(swh, key, scope, window, (), level, growth)
+    before = kpis(swh, key, scope, window.year_earlier(), (), level, growth)
+    before = before.assign(period_start=before["period_start"].map(
+        lambda d: _year_later(d, window.granularity)))
+    before = before.drop(columns=["level_name"]).rename(
+        columns={c: f"base_{c}" for c in before.columns if c not in ("period_start", "level_key")})
+    return now.merge(before, on=["period_start", "level_key"], how="left")
+
+
+def _year_later(day: dt.date, granularity: str) -> dt.date:
+    return day + dt.timedelta(weeks=52) if granularity == "week" else add_months(day, 12)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def client_kpis(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, level: str = "all",
+                growth: str = "yoy", extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The five-rate flags of each client of ``scope``: one row per period x client x level key.
+
+    Each client is made its own "territory" for ``kpi_table``, so the per-client counts (0 or 1:
+    buying, observed, on shelf, carrying, selling, stocked out) and volumes come from the same
+    formulas as every rate on the pages, not from a second copy of them. The client's attributes
+    (name, region, segment, manager) are joined back on; ``extra`` adds kpi dimensions such as
+    grade_band, spelled the way ``kpi_table`` spells them.
+    """
+    clients = scope.clients(_swh.table("clients"))
+    as_regions = clients.mutate(territory=clients.client_id)
+    products_only = Scope(product_level=scope.product_level, product_keys=scope.product_keys)
+    facts, products, orders = _kpi_inputs(_swh, window, growth)
+    frame = kpi_table(facts, as_regions, products, window, ("territory", *extra), level, products_only, growth,
+                      orders).rename(columns={"territory": "client_id"})
+    attributes = clients.select("client_id", "name", "district", "market_dept", "territory", "manager_id",
+                                "business_format", "grade", "market_type").to_pandas()
+    attributes = attributes[[c for c in attributes.columns if c == "client_id" or c not in frame.columns]]
+    return frame.merge(attributes, on="client_id", how="left")
+
+
+# --- prices -------------------------------------------------------------------------------
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def prices(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, by: tuple[str, ...] = (),
+           level: str = "all") -> pd.DataFrame:
+    """``analytics.prices.price_table`` over the viewer's price snapshots: one row per period x
+    ``by`` x level key with observations, prices, price index, margin index, inversion share."""
+    return price_table(_swh.table("price_snapshots"), _swh.table("clients"), _swh.table("products"),
+                       _swh.table(AGGREGATES["month"]), window, by, level, scope)
+
+
+def prices_vs_last_year(swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window,
+                        level: str = "all") -> pd.DataFrame:
+    """``prices`` for the whole scope with ``base_<column>`` from the same period a year earlier."""
+    now = prices(swh, key, scope, window, (), level)
+    before = prices(swh, key, scope, window.year_earlier(), (), level)
+    if before.empty:
+        return now.assign(**{f"base_{c}": pd.NA for c in ("price_index", "margin_index", "inversion_share")})
+    before = before.assign(period_start=before["period_start"].map(lambda d: _year_later(d, window.granularity)))
+    keep = ["period_start", "level_key", "observations", "mean_price", "price_index", "margin_index",
+            "inversion_share"]
+    before = before[keep].rename(columns={c: f"base_{c}" for c in keep[2:]})
+    return now.merge(before, on=["period_start", "level_key"], how="left")
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def low_index(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, last: dt.date,
+              threshold: float) -> pd.DataFrame:
+    """Products whose price index in period ``last`` is below ``threshold`` (with the change
+    since the period before), from the product-level price table of the window up to ``last``."""
+    table = prices(_swh, key, scope, window, (), "product")
+    return low_index_products(table[table["period_start"] <= last], threshold)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def outliers(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, z: float) -> pd.DataFrame:
+    """Single observed prices far from their product's median (``analytics.prices.price_outliers``)."""
+    return price_outliers(_swh.table("price_snapshots"), _swh.table("clients"), _swh.table("products"),
+                          window, scope, z=z, limit=500)
