@@ -18,6 +18,7 @@ from analytics.kpis import DIMENSIONS, GROWTH, LEVELS, facts_grain, kpi_table
 from analytics.scope import GRANULARITIES, Window
 from data import store
 from data.aggregates import AGGREGATES, outdated
+from data.cli import OneLineParser
 from data.config import ConfigError, load_settings
 from data.loading import write_frame
 from data.warehouse import Warehouse
@@ -120,8 +121,8 @@ def cmd_prices(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="python -m analytics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def add(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)

@@ -34,12 +34,11 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from analytics.breakdown import DIMENSIONS, LEVELS, check_breakdown, client_dims, level_keys  # noqa: F401
 from analytics.scope import Scope, Window, literal_date, period_column
 from data.calendar_cn import add_months, next_period_start, spring_festival
-from data.schema import CARTONS_PER_CASE, UNKNOWN
+from data.schema import CARTONS_PER_CASE
 
-DIMENSIONS = ("district", "market_dept", "territory", "business_format", "grade_band", "market_type")
-LEVELS = ("product", "brand", "price_class", "all")
 GROWTH = ("yoy", "mom", "lunar")
 RATES = ("coverage_rate", "shelf_rate", "sell_through_rate", "stockout_rate", "growth_rate")
 
@@ -83,12 +82,14 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
         ValueError: an unknown dimension, level or growth, or 'lunar' without ``orders``.
     """
     by = list(by)
-    _check(by, level, growth)
+    check_breakdown(by, level)
+    if growth not in GROWTH:
+        raise ValueError(f"unknown growth {growth!r}: use {', '.join(GROWTH)}")
     if growth == "lunar" and orders is None:
         raise ValueError("lunar growth needs the orders table")
     periods = _periods(window)
-    c = _client_dims(scope.clients(clients))
-    p = _level_keys(scope.products(products), level)
+    c = client_dims(scope.clients(clients))
+    p = level_keys(scope.products(products), level)
     native = facts_grain(window.granularity) == window.granularity
 
     bounds = ibis.memtable(periods)
@@ -154,18 +155,6 @@ def add_rates(frame: pd.DataFrame, weeks: float | pd.Series = 1.0) -> pd.DataFra
     return frame
 
 
-def _check(by: list[str], level: str, growth: str) -> None:
-    unknown = [d for d in by if d not in DIMENSIONS]
-    if unknown:
-        raise ValueError(f"unknown dimension(s) {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
-    if len(set(by)) != len(by):
-        raise ValueError("a dimension is listed twice")
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}: use {', '.join(LEVELS)}")
-    if growth not in GROWTH:
-        raise ValueError(f"unknown growth {growth!r}: use {', '.join(GROWTH)}")
-
-
 def _periods(window: Window) -> dict[str, list[dt.date]]:
     """period, period_end and recent_from (55 days before the end) of each period of the window."""
     starts, ends, day = [], [], window.start
@@ -180,29 +169,6 @@ def _periods(window: Window) -> dict[str, list[dt.date]]:
 
 def _weeks_per_period(window: Window) -> float:
     return {"week": 1.0, "month": 30.4375 / 7, "quarter": 91.3125 / 7, "year": 365.25 / 7}[window.granularity]
-
-
-def _client_dims(clients: ir.Table) -> ir.Table:
-    """Clients with every dimension filled ('unknown' for a missing value) and the grade band."""
-    lo = ((clients.grade - 1) // 5) * 5 + 1
-    band = ibis.ifelse(clients.grade.isnull(), UNKNOWN,
-                       lo.cast("int64").cast("string").concat("-", (lo + 4).cast("int64").cast("string")))
-    dims = {d: clients[d].fill_null(UNKNOWN) for d in DIMENSIONS if d != "grade_band"}
-    return clients.select("client_id", "opened_on", "closed_on", grade_band=band, **dims)
-
-
-def _level_keys(products: ir.Table, level: str) -> ir.Table:
-    """product_id -> level_key (text) and level_name."""
-    if level == "product":
-        return products.select("product_id", level_key=products.product_id,
-                               level_name=products.name.fill_null(products.product_id))
-    if level == "brand":
-        brand = products.brand.fill_null(UNKNOWN)
-        return products.select("product_id", level_key=brand, level_name=brand)
-    if level == "price_class":
-        key = products.price_class.cast("string").fill_null(UNKNOWN)
-        return products.select("product_id", level_key=key, level_name=key)
-    return products.select("product_id", level_key=ibis.literal("all"), level_name=ibis.literal("all"))
 
 
 def _active(clients: ir.Table, bounds: ir.Table) -> ir.Table:

@@ -50,7 +50,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics.kpis import DIMENSIONS, _check, _client_dims, _level_keys
+from analytics.breakdown import DIMENSIONS, check_breakdown, client_dims, level_keys
 from analytics.scope import Scope, Window, literal_date, period_column
 
 CONTRACT = ["observations", "mean_price", "median_price", "price_index", "margin_index",
@@ -96,7 +96,7 @@ def price_table(prices: ir.Table, clients: ir.Table, products: ir.Table, facts_m
         ValueError: an unknown or repeated dimension, or an unknown level.
     """
     by = list(by)
-    _check(by, level, "yoy")  # the KPI checks; growth does not apply to prices
+    check_breakdown(by, level)
     obs = _observations(prices, clients, products, window, by, level, scope)
     groups = _group_stats(obs, by)
     columns = ["period_start", *by, "level_key", *CONTRACT, *EXTRAS]
@@ -116,7 +116,7 @@ def price_table(prices: ir.Table, clients: ir.Table, products: ir.Table, facts_m
     frame = frame.merge(margin_index.rename("margin_index"), left_on=cell, right_index=True, how="left")
     frame["price_index"] = 100 * frame["price_index"]
     frame["inversion_share"] = frame["inversions"] / frame["priced_wholesale"].replace(0, np.nan)
-    names = _level_keys(scope.products(products), level).select("level_key", "level_name") \
+    names = level_keys(scope.products(products), level).select("level_key", "level_name") \
         .distinct().to_pandas().drop_duplicates("level_key")
     frame = frame.merge(names, on="level_key", how="left")
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
@@ -216,11 +216,11 @@ def _observations(prices: ir.Table, clients: ir.Table, products: ir.Table, windo
                   by: list[str], level: str, scope: Scope) -> ir.Table:
     """Price snapshots of the scope in the window with their period, the client's ``by``
     dimensions, the level key and name, and the product's guided and wholesale prices."""
-    c = _client_dims(scope.clients(clients))
+    c = client_dims(scope.clients(clients))
     c = c.select("client_id", *by)
     sp = scope.products(products)
     refs = sp.select("product_id", guided_price=sp.retail_price, wholesale_price=sp.wholesale_price)
-    p = _level_keys(sp, level).inner_join(refs, "product_id")
+    p = level_keys(sp, level).inner_join(refs, "product_id")
     o = prices.filter(prices.snapshot_date.between(literal_date(window.start), literal_date(window.end)))
     o = o.select("client_id", "product_id", "snapshot_date", "retail_price",
                  period=period_column(o.snapshot_date, window.granularity))
@@ -259,7 +259,7 @@ def _volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Win
     """Σ qty_ordered of the scope per ``by`` x product: per calendar year for the years before
     the window's years, and per period of the window (per month for weeks, since the facts are
     monthly). Columns: year or bucket, *by, product_id, qty."""
-    c = _client_dims(scope.clients(clients)).select("client_id", *by)
+    c = client_dims(scope.clients(clients)).select("client_id", *by)
     f = facts.inner_join(c, "client_id").semi_join(scope.products(products), "product_id")
     keys = [*by, "product_id"]
     first, last = dt.date(window.start.year - 1, 1, 1), dt.date(window.end.year - 1, 12, 31)

@@ -96,6 +96,7 @@ def test_bad_arguments_are_refused_with_one_line(demo_db, tmp_path, capsys, args
     done = run_here(capsys, "kpis", "--db", str(demo_db), *args, "--out", str(out))
     assert done.returncode != 0
     assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # one line, no usage dump
     assert not out.exists()
 
 
