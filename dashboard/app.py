@@ -17,13 +17,14 @@ import streamlit as st  # noqa: E402
 
 st.set_page_config(page_title="金叶 Jinye", page_icon="🍂", layout="wide")
 
-from dashboard import auth, data_admin, queries, state  # noqa: E402
+from dashboard import auth, data_admin, links, queries, state  # noqa: E402
 from dashboard.context import PageContext, set_page_context  # noqa: E402
 from dashboard.filters import sidebar_filters  # noqa: E402
 from dashboard.first_start import first_start  # noqa: E402
 from dashboard.i18n import LANGUAGES, t  # noqa: E402
 
 PAGES = ROOT / "pages"
+ANALYSIS_ROLES = frozenset({"admin", "marketing", "brand_manager", "customer_manager"})
 
 
 def _language() -> None:
@@ -58,10 +59,21 @@ def main() -> None:
 
     analysis = [st.Page(PAGES / "overview.py", title=t("page.overview"), icon=":material/dashboard:",
                         url_path="overview", default=True)]
+    # Every role that may analyse gets these; a customer manager's tables hold only the own
+    # clients (row-level security in data.warehouse), so the same pages show the own territory.
+    if who.role in ANALYSIS_ROLES:
+        analysis += [
+            st.Page(PAGES / "five_rates.py", title=t("page.five_rates"), icon=":material/grid_view:",
+                    url_path="five-rates"),
+            st.Page(PAGES / "brand.py", title=t("page.brand"), icon=":material/sell:", url_path="brand"),
+            st.Page(PAGES / "prices.py", title=t("page.prices"), icon=":material/price_change:",
+                    url_path="prices"),
+        ]
     admin = []
     if data_admin.may_administer(who.role):
         admin.append(st.Page(PAGES / "data.py", title=t("page.data"), icon=":material/database:",
                              url_path="data"))
+    links.register(analysis + admin)
     sections = {t("nav.analysis"): analysis}
     if admin:
         sections[t("nav.admin")] = admin

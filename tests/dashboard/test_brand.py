@@ -1,0 +1,105 @@
+"""品牌 Brand view under AppTest on the demo city, and the under-coverage definition on frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from analytics.scope import Scope
+from dashboard.potential import MIN_PEERS, under_covered
+from tests.dashboard.conftest import MARCH, SPRING, metrics, month, no_exception, shown_percent
+
+
+def _brand(library) -> str:
+    frame = library.kpis(month("2025-03-01"), level="brand")
+    return frame.sort_values("qty_ordered", ascending=False)["level_key"].iloc[2]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_renders_in_both_languages(page_app, lang):
+    at = page_app("brand", {"lang": lang, **MARCH})
+    no_exception(at)
+    assert at.title[0].value == ("品牌" if lang == "zh" else "Brand")
+    assert ("覆盖率" if lang == "zh" else "Coverage") in metrics(at)
+    assert ("价格指数" if lang == "zh" else "Price index") in metrics(at)
+
+
+def test_defaults_to_the_best_selling_brand_and_shows_its_rates(page_app, library):
+    at = page_app("brand", {"lang": "en", **MARCH})
+    top = library.kpis(month("2025-03-01"), level="brand").sort_values("qty_ordered").iloc[-1]
+    assert at.selectbox(key="br_brand").value == top["level_key"]
+    assert metrics(at)["Coverage"] == shown_percent(top["coverage_rate"])
+
+
+def test_specs_and_price_health_match_the_library(page_app, library):
+    brand = _brand(library)
+    at = page_app("brand", {"lang": "en", **MARCH})
+    at.selectbox(key="br_brand").select(brand).run()
+    no_exception(at)
+    scope = Scope(product_level="brand", product_keys=(brand,))
+    specs = library.kpis(month("2025-03-01"), level="product", scope=scope).set_index("level_key")
+    table = next(d.value for d in at.dataframe if "Specification" in d.value.columns)
+    assert sorted(table["Product code"]) == sorted(specs.index)
+    for _, row in table.iterrows():
+        assert row["Shelf rate %"] == pytest.approx(round(100 * specs.loc[row["Product code"], "shelf_rate"], 1))
+    index = library.prices(month("2025-03-01"), level="brand", scope=scope)["price_index"].iloc[0]
+    assert metrics(at)["Price index"] == f"{index:,.1f}"
+
+
+def test_high_potential_clients_never_ordered_the_brand(page_app, library, demo_sql):
+    brand = _brand(library)
+    at = page_app("brand", {"lang": "en", **SPRING})
+    at.selectbox(key="br_brand").select(brand).run()
+    at.slider(key="br_peer_rate").set_value(30).run()
+    no_exception(at)
+    listing = next((d.value for d in at.dataframe if "Peers buying %" in d.value.columns), None)
+    assert listing is not None and len(listing) > 0
+    assert (listing["Peers buying %"] >= 30).all()
+    assert (listing["Peers"] >= MIN_PEERS).all()
+    bought = {r[0] for r in demo_sql.execute(
+        "SELECT DISTINCT o.client_id FROM orders o JOIN products p USING (product_id) WHERE p.brand = ? "
+        "AND o.qty_ordered > 0 AND o.order_date BETWEEN '2025-01-01' AND '2025-03-31'", [brand]).fetchall()}
+    assert not set(listing["Client"]) & bought
+
+
+def test_customer_manager_sees_only_own_clients_as_prospects(page_app, library, demo_sql):
+    manager = demo_sql.execute("SELECT min(manager_id) FROM managers").fetchone()[0]
+    at = page_app("brand", {"lang": "en", **SPRING}, role="customer_manager", manager=manager)
+    at.slider(key="br_peer_rate").set_value(10).run()
+    no_exception(at)
+    listing = next((d.value for d in at.dataframe if "Peers buying %" in d.value.columns), None)
+    if listing is not None:
+        assert set(listing["Manager"].dropna()) <= {manager}
+
+
+def test_empty_scope_shows_a_message(page_app):
+    at = page_app("brand", {"lang": "en", "from": "2022-01-01", "to": "2022-01-31"})
+    no_exception(at)
+    assert any("No data in this scope" in i.value for i in at.info)
+
+
+def _rows(period: dt.date, clients: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"period_start": period, **c} for c in clients])
+
+
+def test_under_covered_definition_on_a_hand_made_city():
+    march = dt.date(2025, 3, 1)
+    # six convenience stores of grades 6-10: four bought the brand, two did not; a closed one
+    # (not active in the last period) and a grocery group where nobody buys are never listed
+    people = [dict(client_id=f"c{i}", name=f"c{i}", district="d", market_dept="m", territory="t",
+                   manager_id="M1", business_format="convenience", grade=6 + i, grade_band="6-10",
+                   market_type="urban", active_clients=1, qty_ordered=10 * (i + 1)) for i in range(6)]
+    people += [dict(client_id=f"g{i}", name=f"g{i}", district="d", market_dept="m", territory="t",
+                    manager_id="M1", business_format="grocery", grade=3, grade_band="1-5",
+                    market_type="urban", active_clients=1, qty_ordered=5) for i in range(6)]
+    all_rows = _rows(march, people)
+    all_rows = pd.concat([all_rows, _rows(dt.date(2025, 2, 1), [{**people[0], "client_id": "gone"}])])
+    brand_rows = pd.DataFrame({"client_id": ["c0", "c1", "c2", "c3", "gone"], "buying_clients": [1, 1, 1, 1, 1]})
+    out = under_covered(brand_rows, all_rows, min_peer_rate=0.5)
+    assert list(out["client_id"]) == ["c5", "c4"]  # same peer rate: higher grade first
+    assert out["peer_rate"].tolist() == pytest.approx([4 / 6, 4 / 6])
+    assert out["peers"].tolist() == [6, 6]
+    assert under_covered(brand_rows, all_rows, min_peer_rate=0.7).empty
+    assert under_covered(brand_rows.iloc[0:0], all_rows, 0.5).empty  # nobody buys: no prospects
