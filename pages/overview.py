@@ -1,15 +1,19 @@
-"""总览 Overview: headline volume KPIs vs last year, trends, and how fresh the data is."""
+"""总览 Overview: headline volume KPIs, the five rates and the price index vs last year, trends, and
+how fresh the data is."""
 
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from analytics.kpis import RATES
 from dashboard import charts, queries
 from dashboard.context import page_context
 from dashboard.export import download_buttons
-from dashboard.formatting import big_number, money, percent, signed_percent, signed_points, unit_price
+from dashboard.formatting import (big_number, index_number, money, percent, period_label, signed_number,
+                                  signed_percent, signed_points, unit_price)
 from dashboard.i18n import t
+from dashboard.kpi_widgets import difference, rate_card
 from dashboard.widgets import coded
 
 # --- inputs -------------------------------------------------------------------------------
@@ -45,6 +49,26 @@ for column, (label, value, base, delta) in zip(st.columns(len(cards)), cards):
 
 with st.expander(t("overview.formula"), icon=":material/functions:"):
     st.markdown(t("overview.formula_text"))
+
+# --- five rates and price index -----------------------------------------------------------
+# Rates are per period (a share of the clients active in it), so they are shown for the
+# window's last period rather than summed over the window like volume.
+with st.spinner(t("common.computing")):
+    rates = queries.kpis_vs_last_year(ctx.swh, ctx.key, scope, window, "all")
+    prices = queries.prices_vs_last_year(ctx.swh, ctx.key, scope, window, "all")
+if not rates.empty:
+    last = rates["period_start"].max()
+    st.subheader(t("overview.rates", period=period_label(last, window.granularity)))
+    row = rates[rates["period_start"] == last].iloc[0]
+    price_row = prices[prices["period_start"] == last]
+    columns = st.columns(len(RATES) + 1)
+    for column, rate in zip(columns, RATES):
+        rate_card(column, rate, row[rate], row.get(f"base_{rate}"), t("overview.last_year"))
+    index = price_row["price_index"].iloc[0] if not price_row.empty else None
+    base_index = price_row["base_price_index"].iloc[0] if not price_row.empty else None
+    columns[-1].metric(t("rate.price_index"), index_number(index), signed_number(difference(index, base_index)),
+                       border=True, help=t("formula.price_index") + "\n\n" + t("kpi.vs_last_year",
+                                                                                   value=index_number(base_index)))
 
 # --- trend --------------------------------------------------------------------------------
 st.subheader(t("overview.trend"))
