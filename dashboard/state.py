@@ -2,14 +2,18 @@
 
 The warehouse is cached per *generation* of the file: an import swaps a new file in, the next
 rerun of any session sees a new generation and opens it, and sessions still running a query on
-the old one finish undisturbed.
+the old one finish undisturbed. A warehouse whose aggregates an older version wrote is rebuilt
+once (a safe atomic write) before any page reads it.
 """
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
-from data import accounts, store
+from dashboard.i18n import t
+from data import accounts, aggregates, store
 from data.config import Settings, load_settings
 from data.warehouse import ScopedWarehouse, Viewer, Warehouse
 
@@ -26,12 +30,54 @@ def _open(path: str, generation: store.Generation) -> Warehouse:
 
 
 def warehouse() -> Warehouse | None:
-    """The live warehouse, or None when there is no file yet."""
+    """The live warehouse, or None when there is no file yet.
+
+    A warehouse whose aggregates an older version made (other columns than ``data.schema``
+    declares) would break every page, so it is rebuilt first, once, with a visible status.
+    """
     path = settings().db_path
     gen = store.generation(path)
     if gen is None:
         return None
+    if _stale(str(path), gen):
+        gen = _rebuild_stale(path, gen) or gen
     return _open(str(path), gen)
+
+
+@st.cache_resource(max_entries=3)
+def _stale(path: str, generation: store.Generation) -> tuple[str, ...]:
+    """The aggregate tables of this generation made by an older version (checked once each)."""
+    return tuple(aggregates.outdated(_open(path, generation).cursor()))
+
+
+@st.cache_resource
+def _rebuilds() -> tuple[threading.Lock, set]:
+    """One rebuild at a time per server process, and the generations already tried (a failed
+    rebuild is not retried on every rerun)."""
+    return threading.Lock(), set()
+
+
+def _rebuild_stale(path, gen: store.Generation) -> store.Generation | None:
+    """Rebuild the aggregates of generation ``gen`` as one safe write; the new generation."""
+    lock, tried = _rebuilds()
+    if not lock.acquire(blocking=False):  # another session is rebuilding: wait for it, visibly
+        with st.spinner(t("wh.rebuild_waiting")):
+            lock.acquire()
+    try:
+        if store.generation(path) != gen or gen in tried:  # done meanwhile, or already failed
+            return store.generation(path)
+        tried.add(gen)
+        names = ", ".join(_stale(str(path), gen))
+        with st.status(t("wh.rebuilding", tables=names), expanded=False) as status:
+            try:
+                aggregates.rebuild(path, who="dashboard")
+            except Exception as exc:  # noqa: BLE001 - the pages then say what is missing
+                status.update(label=t("wh.rebuild_failed", msg=str(exc)), state="error")
+                return gen
+            status.update(label=t("wh.rebuilt"), state="complete")
+        return store.generation(path)
+    finally:
+        lock.release()
 
 
 def viewer() -> Viewer | None:
