@@ -145,9 +145,18 @@ def rate_bars(frame: pd.DataFrame, rate: str, labels: dict, x_title: str, empty_
                            customdata=frame["key"], hovertext=hover, hoverinfo="text"))
     fig.update_layout(font_family=FONT, margin=dict(l=10, r=30, t=30, b=10), plot_bgcolor="white",
                       height=max(240, 28 * len(frame) + 90), clickmode="event+select", showlegend=False,
-                      xaxis=dict(title=x_title + " %", gridcolor="#EEE", rangemode="tozero"),
+                      xaxis=dict(title=x_title + " %", gridcolor="#EEE", range=_bar_range(frame["rate"])),
                       yaxis=dict(type="category"))
     return fig
+
+
+def _bar_range(rates: pd.Series) -> list[float]:
+    """An x range in % with room for the labels outside the bars (a full bar reads 100.0%);
+    growth can be negative or above 100 %."""
+    values = (100 * rates.dropna()).tolist() or [0.0]
+    lo, hi = min(0.0, min(values)), max(100.0, max(values))
+    pad = 0.18 * (hi - lo)
+    return [lo - (pad if lo < 0 else 0.0), hi + pad]
 
 
 def rate_trends(frame: pd.DataFrame, series: list[tuple[str, str]], y_title: str, base_label: str | None = None,
@@ -229,7 +238,8 @@ def index_trend(frame: pd.DataFrame, column: str, label: str, y_title: str, refe
     return fig
 
 
-def share_bars(frame: pd.DataFrame, column: str, label: str, y_title: str, granularity: str = "month") -> go.Figure:
+def share_bars(frame: pd.DataFrame, column: str, label: str, y_title: str,
+               granularity: str = "month") -> go.Figure:
     """A share (0..1) per period as bars, in the measure's colour."""
     fig = go.Figure(go.Bar(x=frame["period_start"], y=frame[column] * 100, name=label,
                            marker_color=measure_color(column), hovertemplate="%{y:.1f}%"))
@@ -247,9 +257,10 @@ def index_bars(frame: pd.DataFrame, measure: str, labels: dict, x_title: str, re
     frame = frame.sort_values("value", na_position="first")
     text = ["—" if pd.isna(v) else f"{v:,.{digits}f}" for v in frame["value"]]
     y = [labels.get(k, str(k)) for k in frame["key"]]
-    hover = [f"{name}<br>{x_title}: {shown}<br>n = {int(n):,}" for name, shown, n in zip(y, text, frame["observations"])]
-    colors = [COLORS["bad"] if threshold is not None and not pd.isna(v) and v < threshold else measure_color(measure)
-              for v in frame["value"]]
+    hover = [f"{name}<br>{x_title}: {shown}<br>n = {int(n):,}"
+             for name, shown, n in zip(y, text, frame["observations"])]
+    below = [threshold is not None and not pd.isna(v) and v < threshold for v in frame["value"]]
+    colors = [COLORS["bad"] if low else measure_color(measure) for low in below]
     fig = go.Figure(go.Bar(x=frame["value"], y=y, orientation="h", text=text, textposition="outside",
                            marker_color=colors, customdata=frame["key"], hovertext=hover, hoverinfo="text"))
     fig.add_vline(x=reference, line=dict(color=COLORS["base"], dash="dash"))

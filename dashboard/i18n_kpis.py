@@ -158,7 +158,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "prices.z_help": ("单次采集价格偏离该规格当期中位数的稳健 z 分数超过此值即列为异常（默认 3.5）。",
                       "A price whose robust z-score against the product's median in the period exceeds this is listed (default 3.5)."),
     "prices.headline": ("价格（{period}，对比去年同期）", "Prices ({period}, vs the same period last year)"),
-    "prices.delta_points": ("变化为指数点数。", "The change is in index points."),
     "prices.median": ("中位数 {value} 元/条", "Median {value} CNY/carton"),
     "prices.observations": ("价格采集次数", "Price observations"),
     "prices.clients_observed": ("{n} 户客户", "{n} clients"),
@@ -192,4 +191,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wh.rebuild_waiting": ("正在重建汇总表，请稍候…", "The aggregates are being rebuilt; one moment…"),
     "wh.rebuilt": ("汇总表已重建。", "Aggregates rebuilt."),
     "wh.rebuild_failed": ("汇总表重建失败：{msg}", "Rebuilding the aggregates failed: {msg}"),
+    "prices.mean_card": ("均价（元/条）", "Mean price (CNY)"),
+    "brand.trend_rates": ("覆盖率、上柜率、动销率、断货率", "Coverage, shelf, sell-through and stock-out"),
 }

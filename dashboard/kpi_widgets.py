@@ -13,8 +13,9 @@ import streamlit as st
 from analytics.kpis import RATES
 from analytics.scope import PRODUCT_LEVELS, Scope
 from dashboard.filters import Choices
+from dashboard import charts
 from dashboard.export import download_buttons
-from dashboard.formatting import EMPTY, percent, period_label, signed_points
+from dashboard.formatting import EMPTY, index_number, percent, period_label, signed_number, signed_points
 from dashboard.i18n import labeller, language, t
 from dashboard.widgets import coded
 
@@ -31,8 +32,10 @@ def rate_help(rate: str) -> str:
     return t(f"formula.{rate}")
 
 
-def rate_card(container, rate: str, value, base=None, base_label: str | None = None) -> None:
-    """A KPI card for a rate (0..1) with its change in points vs ``base`` and its formula on hover.
+def rate_card(container, rate: str, value, base=None, base_label: str | None = None,
+              trend: Sequence[float] | None = None) -> None:
+    """A KPI card for a rate (0..1) with its change in points vs ``base``, its formula on hover
+    and, given ``trend`` (the rate per period), a sparkline.
 
     An empty rate (denominator 0) shows "—" and says why in the tooltip.
     """
@@ -42,8 +45,25 @@ def rate_card(container, rate: str, value, base=None, base_label: str | None = N
         notes.append(t("rates.empty_hint"))
     if base_label is not None and rate != "growth_rate":
         notes.append(t("kpi.vs_last_year", value=percent(base)))
+    spark = [round(100 * v, 1) for v in trend if not pd.isna(v)] if trend is not None else []
     container.metric(rate_label(rate), percent(value), delta, border=True, help="\n\n".join(notes),
-                     delta_color="inverse" if rate in WORSE_WHEN_HIGHER else "normal")
+                     delta_color="inverse" if rate in WORSE_WHEN_HIGHER else "normal", height="stretch",
+                     chart_data=spark if len(spark) > 1 else None)
+
+
+def index_card(container, measure: str, value, base=None, trend: Sequence[float] | None = None,
+               digits: int = 1) -> None:
+    """A KPI card for an index (price index, margin index): its change vs ``base`` in index points,
+    its formula and last year's value on hover, a sparkline from ``trend``."""
+    notes = [rate_help(measure)]
+    if value is None or pd.isna(value):
+        notes.append(t("prices.no_observations"))
+    if base is not None and not pd.isna(base):
+        notes.append(t("kpi.vs_last_year", value=index_number(base, digits)))
+    spark = [round(v, 3) for v in trend if not pd.isna(v)] if trend is not None else []
+    container.metric(rate_label(measure), index_number(value, digits),
+                     signed_number(difference(value, base), digits), border=True, help="\n\n".join(notes),
+                     height="stretch", chart_data=spark if len(spark) > 1 else None)
 
 
 def difference(value, base) -> float | None:
@@ -53,13 +73,16 @@ def difference(value, base) -> float | None:
     return float(value) - float(base)
 
 
-def rate_cards(row: pd.Series | None, rates: Sequence[str], with_base: bool = True) -> None:
-    """One card per rate of ``row`` (a KPI row; ``base_<rate>`` for the change vs last year)."""
+def rate_cards(row: pd.Series | None, rates: Sequence[str], with_base: bool = True,
+               history: pd.DataFrame | None = None) -> None:
+    """One card per rate of ``row`` (a KPI row; ``base_<rate>`` for the change vs last year),
+    with a sparkline of each rate from ``history`` (KPI rows per period) when given."""
     columns = st.columns(max(len(rates), 1))
     for column, rate in zip(columns, rates):
         value = None if row is None else row.get(rate)
         base = None if row is None or not with_base else row.get(f"base_{rate}")
-        rate_card(column, rate, value, base, t("overview.last_year") if with_base else None)
+        trend = None if history is None else history.sort_values("period_start")[rate].tolist()
+        rate_card(column, rate, value, base, t("overview.last_year") if with_base else None, trend)
 
 
 def rates_picker(key: str, default: Sequence[str] = RATES, container=st) -> list[str]:
@@ -177,7 +200,8 @@ def client_marks(frame: pd.DataFrame) -> pd.DataFrame:
     """Per-client counts (0/1 from ``queries.client_kpis``) as marks: ✓ counted and true, ✗ counted
     and false, — not counted for that rate (e.g. on shelf for a client nobody visited)."""
     def mark(flag: pd.Series, counted: pd.Series) -> pd.Series:
-        return pd.Series(pd.NA, index=flag.index, dtype="object").where(~counted, flag.gt(0).map({True: YES, False: NO}))
+        marks = flag.gt(0).map({True: YES, False: NO})
+        return pd.Series(pd.NA, index=flag.index, dtype="object").where(~counted, marks)
 
     observed = frame["observed_clients"].gt(0)
     carrying = frame["carrying_clients"].gt(0)
@@ -189,3 +213,20 @@ def client_marks(frame: pd.DataFrame) -> pd.DataFrame:
         "selling": mark(frame["selling_clients"], carrying),
         "stockout": mark(frame["stockout_clients"], carrying),
     }, index=frame.index)
+
+
+def price_charts(frame: pd.DataFrame, granularity: str, threshold: float = 95.0) -> None:
+    """Price index (with the guide line 100 and the alert threshold), margin index (with the
+    inversion line 1) and inversion share over the periods of ``frame``, side by side."""
+    columns = st.columns(3)
+    for column, measure in zip(columns, ("price_index", "margin_index", "inversion_share")):
+        column.markdown(f"**{rate_label(measure)}**", help=rate_help(measure))
+    config = {"displaylogo": False}
+    columns[0].plotly_chart(charts.index_trend(frame, "price_index", rate_label("price_index"),
+                                               rate_label("price_index"), 100.0, t("prices.guide_line"),
+                                               threshold, t("prices.alert_line"), granularity), config=config)
+    columns[1].plotly_chart(charts.index_trend(frame, "margin_index", rate_label("margin_index"),
+                                               rate_label("margin_index"), 1.0, t("prices.inversion_line"),
+                                               granularity=granularity), config=config)
+    columns[2].plotly_chart(charts.share_bars(frame, "inversion_share", rate_label("inversion_share"),
+                                              rate_label("inversion_share") + " %", granularity), config=config)

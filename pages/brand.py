@@ -6,10 +6,10 @@ import streamlit as st
 from analytics.kpis import RATES
 from dashboard import charts, drill, queries
 from dashboard.context import page_context
-from dashboard.formatting import big_number, index_number, period_label, signed_number, unit_price
+from dashboard.formatting import big_number, period_label, unit_price
 from dashboard.i18n import code_label, t
-from dashboard.kpi_widgets import (formula_panel, level_scope, period_picker, rate_cards, rate_columns,
-                                   rate_label, show_table)
+from dashboard.kpi_widgets import (formula_panel, index_card, level_scope, period_picker, price_charts,
+                                   rate_cards, rate_columns, rate_label, show_table)
 from dashboard.potential import MIN_PEERS, under_covered
 
 # --- inputs -------------------------------------------------------------------------------
@@ -52,18 +52,16 @@ price_row = price_now.iloc[0] if not price_now.empty else None
 
 # --- headline -----------------------------------------------------------------------------
 st.subheader(t("brand.headline", brand=brand, period=period_name))
-rate_cards(row, RATES)
+rate_cards(row, RATES, history=total)
 cards = st.columns(4)
 cards[0].metric(t("kpi.volume_cases"), big_number(row["cases"] if row is not None else None), border=True,
                 help=t("kpi.vs_last_year", value=big_number(row["base_cases"] if row is not None else None)))
 cards[1].metric(t("kpi.value_per_case"), unit_price(row["value_per_case"] if row is not None else None),
                 border=True)
+history = price.sort_values("period_start")
 for column, measure, digits in ((cards[2], "price_index", 1), (cards[3], "margin_index", 3)):
-    value = None if price_row is None else price_row[measure]
-    base = None if price_row is None else price_row.get(f"base_{measure}")
-    delta = None if value is None or base is None else signed_number(value - base, digits)
-    column.metric(rate_label(measure), index_number(value, digits), delta, border=True,
-                  help=t(f"formula.{measure}") + ("\n\n" + t("prices.no_observations") if value is None else ""))
+    index_card(column, measure, None if price_row is None else price_row[measure],
+               None if price_row is None else price_row.get(f"base_{measure}"), history[measure], digits)
 
 # --- specifications -----------------------------------------------------------------------
 st.subheader(t("brand.specs", period=period_name))
@@ -74,7 +72,8 @@ spec_now = spec_now.merge(prices_now, on="level_key", how="left")
 catalogue = ctx.choices.products.set_index("product_id")
 spec_table = rate_columns(spec_now, {"level_key": t("col.product_id"), "level_name": t("col.product_name"),
                                      "cases": t("kpi.volume_cases")}, RATES)
-spec_table.insert(2, t("level.price_class"), [code_label("pc", catalogue["price_class"].get(k)) for k in spec_now["level_key"]])
+spec_table.insert(2, t("level.price_class"),
+                  [code_label("pc", catalogue["price_class"].get(k)) for k in spec_now["level_key"]])
 spec_table[t("col.mean_price")] = spec_now["mean_price"].round(2).to_numpy()
 spec_table[t("rate.price_index")] = spec_now["price_index"].round(1).to_numpy()
 spec_table[t("rate.margin_index")] = spec_now["margin_index"].round(3).to_numpy()
@@ -85,8 +84,11 @@ show_table(spec_table, f"brand_{brand}_specs_{period}", key="br_specs",
 # --- trend --------------------------------------------------------------------------------
 st.subheader(t("five.trend"))
 left, right = st.columns(2)
+left.markdown(f"**{t('brand.trend_rates')}**")
+right.markdown(f"**{rate_label('growth_rate')}**", help=t("formula.growth_rate"))
 left.plotly_chart(charts.rate_trends(total, [(r, rate_label(r)) for r in RATES if r != "growth_rate"],
-                                     t("rates.axis"), granularity=window.granularity), config={"displaylogo": False})
+                                     t("rates.axis"), granularity=window.granularity),
+                  config={"displaylogo": False})
 right.plotly_chart(charts.rate_trends(total, [("growth_rate", rate_label("growth_rate"))], t("rates.axis"),
                                       granularity=window.granularity), config={"displaylogo": False})
 
@@ -95,16 +97,7 @@ st.subheader(t("brand.price_health"))
 if price.empty:
     st.info(t("prices.no_observations"))
 else:
-    left, mid, right = st.columns(3)
-    left.plotly_chart(charts.index_trend(price, "price_index", rate_label("price_index"), rate_label("price_index"),
-                                         100.0, t("prices.guide_line"), 95.0, t("prices.alert_line"),
-                                         window.granularity), config={"displaylogo": False})
-    mid.plotly_chart(charts.index_trend(price, "margin_index", rate_label("margin_index"),
-                                        rate_label("margin_index"), 1.0, t("prices.inversion_line"),
-                                        granularity=window.granularity), config={"displaylogo": False})
-    right.plotly_chart(charts.share_bars(price, "inversion_share", rate_label("inversion_share"),
-                                         rate_label("inversion_share") + " %", window.granularity),
-                       config={"displaylogo": False})
+    price_charts(price, window.granularity)
 
 # --- under-covered ------------------------------------------------------------------------
 st.subheader(t("brand.potential"))

@@ -60,7 +60,7 @@ now = total[total["period_start"] == period]
 
 # --- headline -----------------------------------------------------------------------------
 st.subheader(t("five.headline", period=period_name))
-rate_cards(now.iloc[0] if not now.empty else None, rates)
+rate_cards(now.iloc[0] if not now.empty else None, rates, history=total)
 
 # --- matrix and regions -------------------------------------------------------------------
 denominator = DENOMINATOR[focus]
@@ -68,7 +68,8 @@ row_codes = sorted(matrix[rows_dim].unique())
 col_codes = drill.segment_order(segment_dim, matrix[segment_dim].unique())
 left, right = st.columns([3, 2])
 with left:
-    st.markdown(f"**{t('five.matrix', rate=rate_label(focus), rows=t('filters.' + rows_dim), cols=t('dim.' + segment_dim))}**")
+    st.markdown("**" + t("five.matrix", rate=rate_label(focus), rows=t(f"filters.{rows_dim}"),
+                         cols=t(f"dim.{segment_dim}")) + "**")
     if matrix.empty:
         st.info(t("common.empty"))
     else:
@@ -93,9 +94,11 @@ with right:
                         config={"displaylogo": False})
 
 st.markdown(f"**{t('five.region_table', rows=t('filters.' + rows_dim), period=period_name)}**")
-table = rate_columns(regions, {rows_dim: t(f"filters.{rows_dim}"), "active_clients": t("col.active_clients"),
-                               "buying_clients": t("col.buying_clients"), "observed_clients": t("col.observed_clients"),
-                               "carrying_clients": t("col.carrying_clients"), "cases": t("kpi.volume_cases")}, rates)
+headers = {rows_dim: t(f"filters.{rows_dim}")}
+headers.update({c: t(f"col.{c}") for c in ("active_clients", "buying_clients", "observed_clients",
+                                            "carrying_clients")})
+headers["cases"] = t("kpi.volume_cases")
+table = rate_columns(regions, headers, rates)
 show_table(table, f"five_rates_{rows_dim}_{period}", key="fr_regions", decimals={t("kpi.volume_cases"): 1})
 
 # --- client list --------------------------------------------------------------------------
@@ -144,8 +147,8 @@ if brands:
                                         t("rates.axis")), config={"displaylogo": False})
     st.plotly_chart(charts.group_trends(picked, focus, groups, rate_label(focus) + " %",
                                         granularity=window.granularity), config={"displaylogo": False})
-    compare = rate_columns(at_period.reset_index(), {"level_key": t("level.brand"), "cases": t("kpi.volume_cases")},
-                           rates)
+    compare = rate_columns(at_period.reset_index(),
+                           {"level_key": t("level.brand"), "cases": t("kpi.volume_cases")}, rates)
     show_table(compare, f"brands_{period}", key="fr_compare", decimals={t("kpi.volume_cases"): 1})
 
 formula_panel(RATES)

@@ -10,10 +10,10 @@ from analytics.kpis import RATES
 from dashboard import charts, queries
 from dashboard.context import page_context
 from dashboard.export import download_buttons
-from dashboard.formatting import (big_number, index_number, money, percent, period_label, signed_number,
-                                  signed_percent, signed_points, unit_price)
+from dashboard.formatting import (big_number, money, percent, period_label, signed_percent, signed_points,
+                                  unit_price)
 from dashboard.i18n import t
-from dashboard.kpi_widgets import difference, rate_card
+from dashboard.kpi_widgets import index_card, rate_card
 from dashboard.widgets import coded
 
 # --- inputs -------------------------------------------------------------------------------
@@ -63,12 +63,10 @@ if not rates.empty:
     price_row = prices[prices["period_start"] == last]
     columns = st.columns(len(RATES) + 1)
     for column, rate in zip(columns, RATES):
-        rate_card(column, rate, row[rate], row.get(f"base_{rate}"), t("overview.last_year"))
-    index = price_row["price_index"].iloc[0] if not price_row.empty else None
-    base_index = price_row["base_price_index"].iloc[0] if not price_row.empty else None
-    columns[-1].metric(t("rate.price_index"), index_number(index), signed_number(difference(index, base_index)),
-                       border=True, help=t("formula.price_index") + "\n\n" + t("kpi.vs_last_year",
-                                                                                   value=index_number(base_index)))
+        rate_card(column, rate, row[rate], row.get(f"base_{rate}"), t("overview.last_year"), rates[rate])
+    history = prices.sort_values("period_start")
+    index_card(columns[-1], "price_index", price_row["price_index"].iloc[0] if not price_row.empty else None,
+               price_row["base_price_index"].iloc[0] if not price_row.empty else None, history["price_index"])
 
 # --- trend --------------------------------------------------------------------------------
 st.subheader(t("overview.trend"))

@@ -7,9 +7,10 @@ import streamlit as st
 from analytics.scope import Window
 from dashboard import charts, drill, links, queries
 from dashboard.context import page_context
-from dashboard.formatting import big_number, index_number, percent, period_label, signed_number, signed_points
+from dashboard.formatting import big_number, index_number, period_label
 from dashboard.i18n import t
-from dashboard.kpi_widgets import formula_panel, level_picker, level_scope, period_picker, rate_label, show_table
+from dashboard.kpi_widgets import (formula_panel, index_card, level_picker, level_scope, period_picker,
+                                   price_charts, rate_card, rate_label, show_table)
 
 MEASURES = ["price_index", "margin_index", "inversion_share"]
 
@@ -48,32 +49,19 @@ now = trend[trend["period_start"] == period].iloc[0]
 # --- headline -----------------------------------------------------------------------------
 st.subheader(t("prices.headline", period=period_name))
 cards = st.columns(5)
-cards[0].metric(rate_label("price_index"), index_number(now["price_index"]),
-                signed_number(now["price_index"] - now["base_price_index"]), border=True,
-                help=t("formula.price_index") + "\n\n" + t("prices.delta_points"))
-cards[1].metric(rate_label("margin_index"), index_number(now["margin_index"], 3),
-                signed_number(now["margin_index"] - now["base_margin_index"], 3), border=True,
-                help=t("formula.margin_index"))
-cards[2].metric(rate_label("inversion_share"), percent(now["inversion_share"]),
-                signed_points(now["inversion_share"] - now["base_inversion_share"]), border=True,
-                delta_color="inverse", help=t("formula.inversion_share"))
-cards[3].metric(t("col.mean_price"), index_number(now["mean_price"], 2), border=True,
+history = trend.sort_values("period_start")
+for column, measure, digits in ((cards[0], "price_index", 1), (cards[1], "margin_index", 3)):
+    index_card(column, measure, now[measure], now[f"base_{measure}"], history[measure], digits)
+rate_card(cards[2], "inversion_share", now["inversion_share"], now["base_inversion_share"],
+          t("overview.last_year"), history["inversion_share"])
+cards[3].metric(t("prices.mean_card"), index_number(now["mean_price"], 2), border=True, height="stretch",
                 help=t("prices.median", value=index_number(now["median_price"], 2)))
-cards[4].metric(t("prices.observations"), big_number(now["observations"]), border=True,
+cards[4].metric(t("prices.observations"), big_number(now["observations"]), border=True, height="stretch",
                 help=t("prices.clients_observed", n=int(now["clients_observed"])))
 
 # --- trends -------------------------------------------------------------------------------
 st.subheader(t("five.trend"))
-left, mid, right = st.columns(3)
-left.plotly_chart(charts.index_trend(trend, "price_index", rate_label("price_index"), rate_label("price_index"),
-                                     100.0, t("prices.guide_line"), float(threshold), t("prices.alert_line"),
-                                     window.granularity), config={"displaylogo": False})
-mid.plotly_chart(charts.index_trend(trend, "margin_index", rate_label("margin_index"), rate_label("margin_index"),
-                                    1.0, t("prices.inversion_line"), granularity=window.granularity),
-                 config={"displaylogo": False})
-right.plotly_chart(charts.share_bars(trend, "inversion_share", rate_label("inversion_share"),
-                                     rate_label("inversion_share") + " %", window.granularity),
-                   config={"displaylogo": False})
+price_charts(trend, window.granularity, float(threshold))
 
 # --- by region ----------------------------------------------------------------------------
 st.subheader(t("prices.by_region", rows=t(f"filters.{rows_dim}"), period=period_name))
@@ -83,8 +71,8 @@ else:
     bars = regions.rename(columns={rows_dim: "key", "price_index": "value"})
     chart_key = f"pr_bars_{len(where.path)}"
     st.plotly_chart(charts.index_bars(bars, "price_index", {}, rate_label("price_index"), 100.0, float(threshold)),
-                    key=chart_key, on_select=drill.on_region_click("pr", chart_key) if where.row_level else "ignore",
-                    selection_mode="points", config={"displaylogo": False})
+                    key=chart_key, selection_mode="points", config={"displaylogo": False},
+                    on_select=drill.on_region_click("pr", chart_key) if where.row_level else "ignore")
     if where.row_level:
         st.caption(t("prices.click_hint"))
     table = regions[[rows_dim, "observations", "mean_price", "median_price", "price_p10", "price_p90",
