@@ -23,6 +23,19 @@ from dashboard.widgets import coded
 WORSE_WHEN_HIGHER = frozenset({"stockout_rate", "inversion_share"})
 
 
+def seed(key: str, default) -> None:
+    """Give a plain widget its value from the last visit before it is drawn: Streamlit drops the
+    state of widgets a run does not draw, so a brand or threshold picked on a page would be lost
+    on the way to another page and back. Pair with ``keep`` after the widget."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"{key}__kept", default)
+
+
+def keep(key: str) -> None:
+    """Remember the widget's value past pages that do not draw it (see ``seed``)."""
+    st.session_state[f"{key}__kept"] = st.session_state.get(key)
+
+
 def rate_label(rate: str) -> str:
     return t(f"rate.{rate}")
 
@@ -143,14 +156,17 @@ def period_picker(periods: Sequence[dt.date], granularity: str, key: str, contai
     periods = sorted(set(periods))
     if not periods:
         return None
+    seed(key, periods[-1])
     if st.session_state.get(key) not in periods:
         st.session_state[key] = periods[-1]
     if len(periods) == 1:
         container.caption(t("rates.period_one", period=period_label(periods[0], granularity)))
         return periods[0]
     lang = language()  # format_func may run outside the script run, where the language is unknown
-    return container.select_slider(t("rates.period"), periods, key=key,
-                                   format_func=lambda d: period_label(d, granularity, lang))
+    chosen = container.select_slider(t("rates.period"), periods, key=key,
+                                     format_func=lambda d: period_label(d, granularity, lang))
+    keep(key)
+    return chosen
 
 
 def rate_columns(frame: pd.DataFrame, columns: dict[str, str], rates: Sequence[str] = ()) -> pd.DataFrame:

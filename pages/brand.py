@@ -8,8 +8,8 @@ from dashboard import charts, drill, queries
 from dashboard.context import page_context
 from dashboard.formatting import big_number, period_label, unit_price
 from dashboard.i18n import code_label, t
-from dashboard.kpi_widgets import (formula_panel, index_card, level_scope, period_picker, price_charts,
-                                   rate_cards, rate_columns, rate_label, show_table)
+from dashboard.kpi_widgets import (formula_panel, index_card, keep, level_scope, period_picker, price_charts,
+                                   rate_cards, rate_columns, rate_label, seed, show_table)
 from dashboard.potential import MIN_PEERS, under_covered
 
 # --- inputs -------------------------------------------------------------------------------
@@ -25,6 +25,7 @@ if not brands:
     st.stop()
 with st.spinner(t("common.computing")):
     everything = queries.kpis(ctx.swh, ctx.key, level_scope(scope, "all", None), window, (), "brand")
+seed("br_brand", None)
 if st.session_state.get("br_brand") not in brands:
     # the brand with the most volume in the window: the one a visitor most likely came for
     volume = everything.groupby("level_key")["qty_ordered"].sum()
@@ -32,6 +33,7 @@ if st.session_state.get("br_brand") not in brands:
     st.session_state["br_brand"] = ranked[0] if ranked else brands[0]
 top = st.columns([2, 3])
 brand = top[0].selectbox(t("level.brand"), brands, key="br_brand")
+keep("br_brand")
 brand_scope = level_scope(scope, "brand", brand)
 
 # --- compute ------------------------------------------------------------------------------
@@ -102,7 +104,9 @@ else:
 # --- under-covered ------------------------------------------------------------------------
 st.subheader(t("brand.potential"))
 st.caption(t("brand.potential_definition", n=MIN_PEERS))
-threshold = st.slider(t("brand.peer_threshold"), 10, 100, 50, step=5, key="br_peer_rate", format="%d%%")
+seed("br_peer_rate", 50)
+threshold = st.slider(t("brand.peer_threshold"), 10, 100, step=5, key="br_peer_rate", format="%d%%")
+keep("br_peer_rate")
 with st.spinner(t("common.computing")):
     brand_clients = queries.client_kpis(ctx.swh, ctx.key, brand_scope, window, "brand")
     all_clients = queries.client_kpis(ctx.swh, ctx.key, level_scope(scope, "all", None), window, "all",

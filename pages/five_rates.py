@@ -9,8 +9,8 @@ from dashboard import charts, drill, queries
 from dashboard.context import page_context
 from dashboard.formatting import period_label
 from dashboard.i18n import labeller, t
-from dashboard.kpi_widgets import (DENOMINATOR, client_marks, formula_panel, level_picker, level_scope,
-                                   period_picker, rate_cards, rate_columns, rate_label, rates_picker,
+from dashboard.kpi_widgets import (DENOMINATOR, client_marks, formula_panel, keep, level_picker, level_scope,
+                                   period_picker, rate_cards, rate_columns, rate_label, rates_picker, seed,
                                    show_table)
 from dashboard.widgets import coded
 
@@ -134,10 +134,11 @@ with st.spinner(t("common.computing")):
     by_brand = queries.kpis(ctx.swh, ctx.key, area, window, (), "brand", growth)
 ranked = by_brand[by_brand["period_start"] == period].sort_values("qty_ordered", ascending=False)["level_key"]
 suggested = ([product] if level == "brand" else []) + [b for b in ranked if b != product][:4]
-if "fr_brands" not in st.session_state:  # seeded once: a default that moved with the period would reset it
-    st.session_state["fr_brands"] = [b for b in suggested if b in ctx.choices.product_options("brand")]
+# seeded once: a default that moved with the period would reset the user's choice
+seed("fr_brands", [b for b in suggested if b in ctx.choices.product_options("brand")])
 brands = st.multiselect(t("five.compare_pick"), ctx.choices.product_options("brand"), key="fr_brands",
                         max_selections=8, placeholder=t("five.compare_placeholder"))
+keep("fr_brands")
 if brands:
     picked = by_brand[by_brand["level_key"].isin(brands)]
     at_period = picked[picked["period_start"] == period].set_index("level_key")

@@ -9,8 +9,8 @@ from dashboard import charts, drill, links, queries
 from dashboard.context import page_context
 from dashboard.formatting import big_number, index_number, period_label
 from dashboard.i18n import t
-from dashboard.kpi_widgets import (formula_panel, index_card, level_picker, level_scope, period_picker,
-                                   price_charts, rate_card, rate_label, show_table)
+from dashboard.kpi_widgets import (formula_panel, index_card, keep, level_picker, level_scope, period_picker,
+                                   price_charts, rate_card, rate_label, seed, show_table)
 
 MEASURES = ["price_index", "margin_index", "inversion_share"]
 
@@ -34,9 +34,13 @@ if trend.empty:
     st.stop()
 controls = st.columns([3, 1, 1])
 period = period_picker(trend["period_start"], window.granularity, key="pr_period", container=controls[0])
-threshold = controls[1].number_input(t("prices.threshold"), 50.0, 120.0, 95.0, step=1.0, key="pr_threshold",
+seed("pr_threshold", 95.0)
+seed("pr_z", 3.5)
+threshold = controls[1].number_input(t("prices.threshold"), 50.0, 120.0, step=1.0, key="pr_threshold",
                                      help=t("prices.threshold_help"))
-z = controls[2].number_input(t("prices.z"), 2.0, 10.0, 3.5, step=0.5, key="pr_z", help=t("prices.z_help"))
+z = controls[2].number_input(t("prices.z"), 2.0, 10.0, step=0.5, key="pr_z", help=t("prices.z_help"))
+keep("pr_threshold")
+keep("pr_z")
 period_name = period_label(period, window.granularity)
 one_period = Window.snapped(period, period, window.granularity)
 with st.spinner(t("common.computing")):

@@ -9,7 +9,7 @@ import pytest
 
 from analytics.scope import Scope
 from dashboard.potential import MIN_PEERS, under_covered
-from tests.dashboard.conftest import MARCH, SPRING, metrics, month, no_exception, shown_percent
+from tests.dashboard.conftest import MARCH, ROOT, SPRING, metrics, month, no_exception, shown_percent
 
 
 def _brand(library) -> str:
@@ -103,3 +103,16 @@ def test_under_covered_definition_on_a_hand_made_city():
     assert out["peers"].tolist() == [6, 6]
     assert under_covered(brand_rows, all_rows, min_peer_rate=0.7).empty
     assert under_covered(brand_rows.iloc[0:0], all_rows, 0.5).empty  # nobody buys: no prospects
+
+
+def test_the_chosen_brand_and_threshold_survive_a_visit_to_another_page(page_app, library):
+    brand = _brand(library)
+    at = page_app("brand", {"lang": "en", **MARCH})
+    at.selectbox(key="br_brand").select(brand).run()
+    at.slider(key="br_peer_rate").set_value(70).run()
+    at.switch_page(str(ROOT / "pages" / "prices.py")).run()
+    no_exception(at)
+    at.switch_page(str(ROOT / "pages" / "brand.py")).run()
+    no_exception(at)
+    assert at.selectbox(key="br_brand").value == brand
+    assert at.slider(key="br_peer_rate").value == 70
