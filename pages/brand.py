@@ -56,10 +56,11 @@ price_row = price_now.iloc[0] if not price_now.empty else None
 st.subheader(t("brand.headline", brand=brand, period=period_name))
 rate_cards(row, RATES, history=total)
 cards = st.columns(4)
-cards[0].metric(t("kpi.volume_cases"), big_number(row["cases"] if row is not None else None), border=True,
-                help=t("kpi.vs_last_year", value=big_number(row["base_cases"] if row is not None else None)))
-cards[1].metric(t("kpi.value_per_case"), unit_price(row["value_per_case"] if row is not None else None),
-                border=True)
+for column, measure, label, shown in ((cards[0], "cases", "kpi.volume_cases", big_number),
+                                      (cards[1], "value_per_case", "kpi.value_per_case", unit_price)):
+    value, base = (None, None) if row is None else (row[measure], row[f"base_{measure}"])
+    column.metric(t(label), shown(value), border=True, height="stretch",
+                  help=t("kpi.vs_last_year", value=shown(base)))
 history = price.sort_values("period_start")
 for column, measure, digits in ((cards[2], "price_index", 1), (cards[3], "margin_index", 3)):
     index_card(column, measure, None if price_row is None else price_row[measure],

@@ -114,8 +114,11 @@ if clients is not None:
         listing[t(f"flag.{flag}")] = marks[flag].to_numpy()
     listing[t("col.qty_ordered")] = rows["qty_ordered"].to_numpy()
     listing[t("col.stock_qty")] = rows["stock_qty"].to_numpy()
-    st.caption(t("five.flags_hint"))
-    show_table(listing, f"clients_{where.path[-1]}_{period}", key="fr_clients")
+    if rows.empty:
+        st.info(t("common.empty"))
+    else:
+        st.caption(t("five.flags_hint"))
+        show_table(listing, f"clients_{where.path[-1]}_{period}", key="fr_clients")
 
 # --- trends -------------------------------------------------------------------------------
 st.subheader(t("five.trend"))
