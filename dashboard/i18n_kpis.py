@@ -193,4 +193,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wh.rebuild_failed": ("汇总表重建失败：{msg}", "Rebuilding the aggregates failed: {msg}"),
     "prices.mean_card": ("均价（元/条）", "Mean price (CNY)"),
     "brand.trend_rates": ("覆盖率、上柜率、动销率、断货率", "Coverage, shelf, sell-through and stock-out"),
+    "rates.empty_in_table": ("“—” 表示分母为 0（没有可统计的客户），比率为空而不是 0。",
+                             "“—” means the denominator is 0 (no clients to count): the rate is empty, not 0."),
 }

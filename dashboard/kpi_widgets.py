@@ -193,7 +193,11 @@ def show_table(frame: pd.DataFrame, name: str, key: str, decimals: dict[str, int
         elif pd.api.types.is_integer_dtype(frame[column]):
             formats[column] = "{:,}"
     styled = frame.style.format(formats, na_rep=EMPTY)
-    st.dataframe(styled, hide_index=True, width="stretch", column_config=column_config, height=height)
+    # Rates read "—" when nobody was there to count; the header's tooltip says so.
+    config = {c: st.column_config.Column(help=t("rates.empty_in_table")) for c in frame.columns
+              if str(c).endswith("%")}
+    config.update(column_config or {})
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=config, height=height)
     download_buttons(frame, name, key=key)
 
 
