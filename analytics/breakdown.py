@@ -14,11 +14,13 @@ from data.schema import UNKNOWN
 
 DIMENSIONS = ("district", "market_dept", "territory", "business_format", "grade_band", "market_type")
 LEVELS = ("product", "brand", "price_class", "all")
+# What a table may also be broken down by inside the product: one row per client (drill lists).
+BREAKDOWNS = (*DIMENSIONS, "client_id")
 
 
 def check_breakdown(by: list[str], level: str) -> None:
     """Refuse unknown or repeated dimensions and unknown levels (ValueError, one line)."""
-    unknown = [d for d in by if d not in DIMENSIONS]
+    unknown = [d for d in by if d not in BREAKDOWNS]
     if unknown:
         raise ValueError(f"unknown dimension(s) {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
     if len(set(by)) != len(by):

@@ -67,7 +67,8 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
         facts: client x product x period facts at ``facts_grain(window.granularity)``.
         clients, products: the dimension tables (clients already restricted to the viewer).
         window: whole periods; its granularity is the period of the rows.
-        by: client dimensions to break down by, from ``DIMENSIONS`` (empty: the whole scope).
+        by: client dimensions to break down by, from ``DIMENSIONS`` (empty: the whole scope);
+            'client_id' gives one row per client, its counts 0 or 1 (the client's flags).
         level: 'product', 'brand', 'price_class' or 'all'.
         scope: region / segment / product filters.
         growth: 'yoy', 'mom' or 'lunar'.

@@ -117,18 +117,16 @@ def client_kpis(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window,
                 growth: str = "yoy", extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """The five-rate flags of each client of ``scope``: one row per period x client x level key.
 
-    Each client is made its own "territory" for ``kpi_table``, so the per-client counts (0 or 1:
-    buying, observed, on shelf, carrying, selling, stocked out) and volumes come from the same
-    formulas as every rate on the pages, not from a second copy of them. The client's attributes
-    (name, region, segment, manager) are joined back on; ``extra`` adds kpi dimensions such as
-    grade_band, spelled the way ``kpi_table`` spells them.
+    ``kpi_table`` by client_id: the per-client counts (0 or 1: buying, observed, on shelf,
+    carrying, selling, stocked out) and volumes come from the same formulas as every rate on the
+    pages. The client's attributes (name, region, segment, manager) are joined back on; ``extra``
+    adds kpi dimensions such as grade_band, spelled the way ``kpi_table`` spells them.
     """
     clients = scope.clients(_swh.table("clients"))
-    as_regions = clients.mutate(territory=clients.client_id)
     products_only = Scope(product_level=scope.product_level, product_keys=scope.product_keys)
     facts, products, orders = _kpi_inputs(_swh, window, growth)
-    frame = kpi_table(facts, as_regions, products, window, ("territory", *extra), level, products_only, growth,
-                      orders).rename(columns={"territory": "client_id"})
+    frame = kpi_table(facts, clients, products, window, ("client_id", *extra), level, products_only, growth,
+                      orders)
     attributes = clients.select("client_id", "name", "district", "market_dept", "territory", "manager_id",
                                 "business_format", "grade", "market_type").to_pandas()
     attributes = attributes[[c for c in attributes.columns if c == "client_id" or c not in frame.columns]]

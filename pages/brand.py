@@ -10,7 +10,7 @@ from dashboard.formatting import big_number, period_label, unit_price
 from dashboard.i18n import code_label, t
 from dashboard.kpi_widgets import (formula_panel, index_card, keep, level_scope, period_picker, price_charts,
                                    rate_cards, rate_columns, rate_label, seed, show_table)
-from dashboard.potential import MIN_PEERS, under_covered
+from analytics.potential import MIN_PEERS, under_covered
 
 # --- inputs -------------------------------------------------------------------------------
 ctx = page_context()

@@ -1,14 +1,12 @@
-"""品牌 Brand view under AppTest on the demo city, and the under-coverage definition on frames."""
+"""品牌 Brand view under AppTest on the demo city (the under-coverage definition itself is tested in
+tests/analytics/test_potential.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pandas as pd
 import pytest
 
 from analytics.scope import Scope
-from dashboard.potential import MIN_PEERS, under_covered
+from analytics.potential import MIN_PEERS
 from tests.dashboard.conftest import MARCH, ROOT, SPRING, metrics, month, no_exception, shown_percent
 
 
@@ -78,31 +76,6 @@ def test_empty_scope_shows_a_message(page_app):
     at = page_app("brand", {"lang": "en", "from": "2022-01-01", "to": "2022-01-31"})
     no_exception(at)
     assert any("No data in this scope" in i.value for i in at.info)
-
-
-def _rows(period: dt.date, clients: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"period_start": period, **c} for c in clients])
-
-
-def test_under_covered_definition_on_a_hand_made_city():
-    march = dt.date(2025, 3, 1)
-    # six convenience stores of grades 6-10: four bought the brand, two did not; a closed one
-    # (not active in the last period) and a grocery group where nobody buys are never listed
-    people = [dict(client_id=f"c{i}", name=f"c{i}", district="d", market_dept="m", territory="t",
-                   manager_id="M1", business_format="convenience", grade=6 + i, grade_band="6-10",
-                   market_type="urban", active_clients=1, qty_ordered=10 * (i + 1)) for i in range(6)]
-    people += [dict(client_id=f"g{i}", name=f"g{i}", district="d", market_dept="m", territory="t",
-                    manager_id="M1", business_format="grocery", grade=3, grade_band="1-5",
-                    market_type="urban", active_clients=1, qty_ordered=5) for i in range(6)]
-    all_rows = _rows(march, people)
-    all_rows = pd.concat([all_rows, _rows(dt.date(2025, 2, 1), [{**people[0], "client_id": "gone"}])])
-    brand_rows = pd.DataFrame({"client_id": ["c0", "c1", "c2", "c3", "gone"], "buying_clients": [1, 1, 1, 1, 1]})
-    out = under_covered(brand_rows, all_rows, min_peer_rate=0.5)
-    assert list(out["client_id"]) == ["c5", "c4"]  # same peer rate: higher grade first
-    assert out["peer_rate"].tolist() == pytest.approx([4 / 6, 4 / 6])
-    assert out["peers"].tolist() == [6, 6]
-    assert under_covered(brand_rows, all_rows, min_peer_rate=0.7).empty
-    assert under_covered(brand_rows.iloc[0:0], all_rows, 0.5).empty  # nobody buys: no prospects
 
 
 def test_the_chosen_brand_and_threshold_survive_a_visit_to_another_page(page_app, library):

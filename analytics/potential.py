@@ -9,9 +9,9 @@ Definition (shown on the Brand page):
                       peer_rate(c) ≥ the chosen threshold, and at least ``MIN_PEERS`` peers
     ranked by         peer rate, then grade, then the client's volume of all products in the window
 
-Input frames come from ``dashboard.queries.client_kpis`` (per-client rows of ``kpi_table``), so
-"active" and "ordered" mean exactly what they mean in the coverage rate. A pure function of
-frames, free of Streamlit, so it can move to ``analytics`` unchanged.
+Input frames are per-client rows of ``kpi_table`` (by client_id; the dashboard's
+``queries.client_kpis``), so "active" and "ordered" mean exactly what they mean in the coverage
+rate.
 """
 
 from __future__ import annotations
