@@ -567,3 +567,25 @@ def test_validation_report_speaks_the_users_language(page, server, tmp_path):
         col = header.index(name)
         untranslated += [f"{name} {r[col]!r}" for r in rows if r[col] and english(r[col])]
     assert not untranslated, "English on the Chinese Data page: " + "; ".join(untranslated)
+
+
+# --- 9. the analysis pages (README screenshots) ---------------------------------------------
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("link, url, shot", [
+    ("五率分析", "five-rates", "five-rates.png"),
+    ("品牌", "brand", "brand.png"),
+    ("价格监测", "prices", "prices.png"),
+])
+def test_analysis_pages_open_from_the_sidebar(page, server, link, url, shot):
+    """Each analysis page opens from the navigation in Chinese, draws its charts and tables
+    without an exception, and keeps the global filters in its URL."""
+    open_overview(page, server, "?from=2025-01-01&to=2025-12-31")
+    sidebar(page).get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=link, exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/{url}\?.*from=2025-01-01"))
+    settle(page)
+    no_exception(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    expect(grids(page).first).to_be_visible()
+    full_page_screenshot(page, shot)
