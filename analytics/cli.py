@@ -120,6 +120,37 @@ def cmd_prices(args) -> int:
     return 0
 
 
+def cmd_warnings(args) -> int:
+    from analytics.scope import Scope
+    from analytics.stock import latest_snapshot_date, stock_warnings
+
+    started = time.perf_counter()
+    wh = _open(args)
+    try:
+        b = wh.backend()
+        # The default date is the warehouse's latest count, not the territory's: every territory's
+        # list of one run then holds on the same day.
+        as_of = args.as_of or latest_snapshot_date(b.table("inventory_snapshots"))
+        if as_of is None:
+            raise CliError("the warehouse holds no stock counts yet: load inventory_snapshots first")
+        scope = Scope()
+        if args.territory is not None:
+            clients = b.table("clients")
+            known = set(clients.filter(clients.territory.notnull()).territory.to_pandas())
+            if args.territory not in known:
+                sample = ", ".join(sorted(known)[:5]) + (" ..." if len(known) > 5 else "")
+                raise CliError(f"unknown territory {args.territory!r}: use one of {sample or '(none loaded)'}")
+            scope = Scope(territories=(args.territory,))
+        print(f"stock warnings as of {as_of}{' for ' + args.territory if args.territory else ''} ...",
+              file=sys.stderr)
+        frame = stock_warnings(b.table("orders"), b.table("inventory_snapshots"), b.table("clients"),
+                               b.table("products"), as_of, scope=scope)
+    finally:
+        wh.close()
+    _write(frame, args.out, started)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -142,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_kpis)
     add("prices", "retail price index, margin index and inversions per period x DIMS x level") \
         .set_defaults(func=cmd_prices)
+    w = sub.add_parser("warnings", help="the stock-warning list: one row per client x product carried",
+                       description="the stock-warning list (终端库存预警表): one row per client x product "
+                                   "carried, with status, severity and a suggested order quantity")
+    w.add_argument("--db", help="warehouse file (default: $JINYE_DB, jinye.toml, var/jinye.duckdb)")
+    w.add_argument("--as-of", dest="as_of", type=_date, help="the day the list holds at the end of "
+                   "(default: the latest stock count)")
+    w.add_argument("--territory", help="one territory (片区) by name (default: every client)")
+    w.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
+    w.set_defaults(func=cmd_warnings)
     return parser
 
 
