@@ -4,40 +4,21 @@ column for column, and bad input is refused with one line and no file."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analytics.cli import main
+
 from analytics.kpis import kpi_table
 from analytics.scope import Window
 from data.warehouse import Warehouse
+from tests.analytics.cli_runner import run, run_here
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ["period_start", "district", "business_format", "level_key", "active_clients",
             "buying_clients", "coverage_rate", "observed_clients", "shelf_clients", "shelf_rate",
             "carrying_clients", "selling_clients", "sell_through_rate", "stockout_clients",
             "stockout_rate", "qty_ordered", "qty_demand", "amount", "fill_rate", "qty_ordered_base",
             "growth_rate"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    """The command as a user types it, in its own process."""
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-
-
-def run_here(capsys, *args: str) -> subprocess.CompletedProcess:
-    """The same entry point in this process (no interpreter start-up), for the many refusals."""
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse refuses bad arguments this way
-        code = exc.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])

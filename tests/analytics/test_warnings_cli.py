@@ -4,40 +4,22 @@ column for column, and bad input is refused with one line and no file."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analytics.cli import main
+
 from analytics.scope import Scope
 from analytics.stock import stock_warnings
 from analytics.stock.warnings import COLUMNS
 from data.warehouse import Warehouse
+from tests.analytics.cli_runner import run, run_here
 
-ROOT = Path(__file__).resolve().parents[2]
 # 07-warnings-prices.md, in this order, first
 CONTRACT = ["client_id", "product_id", "territory", "manager_id", "snapshot_date", "qty_on_hand",
             "weekly_rate", "days_of_cover", "status", "severity", "suggested_order_qty"]
 AS_OF = dt.date(2025, 12, 24)
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    """The command as a user types it, in its own process."""
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-
-
-def run_here(capsys, *args: str) -> subprocess.CompletedProcess:
-    """The same entry point in this process (no interpreter start-up), for the many refusals."""
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse refuses bad arguments this way
-        code = exc.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
 
 def library(db: Path, as_of: dt.date | None, territory: str | None = None) -> pd.DataFrame:
