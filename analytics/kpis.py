@@ -231,7 +231,8 @@ def _grid(active: pd.DataFrame, observed: pd.DataFrame, grouped: pd.DataFrame,
 
 def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
                   by: list[str], growth: str, orders: ir.Table | None) -> pd.DataFrame:
-    """qty_ordered of the comparison period, keyed by the period it is compared with."""
+    """qty_ordered of the comparison period, keyed by the period it is compared with. Like the
+    period's own volume it counts clients active then, so both sides of the ratio count alike."""
     keys = ["period_start", *by, "level_key"]
     if growth == "lunar":
         return _lunar_base(orders, clients, products, window, by)
@@ -242,7 +243,8 @@ def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window
         base = window.year_earlier()
     f = facts.filter(facts.period_start.between(literal_date(base.start), literal_date(base.end)))
     f = f.mutate(period=period_column(f.period_start, window.granularity))
-    j = f.inner_join(clients, "client_id").inner_join(products, "product_id")
+    active = _active(clients, ibis.memtable(_periods(base)))
+    j = f.inner_join(active, ["period", "client_id"]).inner_join(products, "product_id")
     out = j.group_by(["period", *by, "level_key"]).aggregate(qty_ordered_base=j.qty_ordered.sum()).to_pandas()
     out["period"] = pd.to_datetime(out["period"]).dt.date
     shift = (lambda d: next_period_start(d, window.granularity)) if growth == "mom" else \
@@ -294,6 +296,9 @@ def _lunar_base(orders: ir.Table, clients: ir.Table, products: ir.Table, window:
     j = o.cross_join(ranges)
     j = j.filter(j.order_date.between(j.base_from, j.base_to))
     j = j.inner_join(clients, "client_id").inner_join(products, "product_id")
+    # the client open on the day it ordered (the daily form of "active in the period")
+    j = j.filter((j.opened_on.isnull() | (j.opened_on <= j.order_date))
+                 & (j.closed_on.isnull() | (j.closed_on >= j.order_date)))
     out = j.group_by(["period_start", *by, "level_key"]).aggregate(
         qty_ordered_base=j.qty_ordered.sum()).to_pandas()
     out["period_start"] = pd.to_datetime(out["period_start"]).dt.date

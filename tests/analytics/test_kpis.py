@@ -16,6 +16,7 @@ Stock counts (qty at the end of the day) and orders (ordered / demand):
     C P3  count 12-15: 1, 01-08: 0                         order 12-20: 3/3
     U P1                                                   order 01-15: 5/5
     A P1 a year earlier                                    orders 2024-01-20: 20/20, 2024-02-05: 30/30
+    E P1 before it opened (an export's stray line)         order 2024-01-25: 7/7, never counted
 
 Inferred sales (previous count + deliveries since − count):
     A P1  January: 10 + 6 − 4 = 12 (01-10), 4 + 0 − 0 = 4 (01-24)  -> 16;  February: 0 + 5 − 5 = 0
@@ -57,7 +58,8 @@ def _fill(con) -> None:
         VALUES ('2025-01-05', 'A', 'P1', 8, 6, 600.0), ('2025-02-03', 'A', 'P1', 5, 5, 500.0),
                ('2025-01-22', 'B', 'P1', 2, 2, 200.0), ('2025-02-05', 'B', 'P1', 4, 4, 400.0),
                ('2024-12-20', 'C', 'P3', 3, 3, 60.0), ('2025-01-15', 'U', 'P1', 5, 5, 500.0),
-               ('2024-01-20', 'A', 'P1', 20, 20, 2000.0), ('2024-02-05', 'A', 'P1', 30, 30, 3000.0)""")
+               ('2024-01-20', 'A', 'P1', 20, 20, 2000.0), ('2024-02-05', 'A', 'P1', 30, 30, 3000.0),
+               ('2024-01-25', 'E', 'P1', 7, 7, 700.0)""")
     con.execute("""INSERT INTO inventory_snapshots (snapshot_date, client_id, product_id, qty_on_hand, source)
         VALUES ('2024-12-28', 'A', 'P1', 10, 'visit'), ('2025-01-10', 'A', 'P1', 4, 'visit'),
                ('2025-01-24', 'A', 'P1', 0, 'visit'), ('2025-02-14', 'A', 'P1', 5, 'visit'),
@@ -196,7 +198,9 @@ def test_quarter_rolls_up_months(wh):
 
 def test_growth_year_on_year_previous_period_and_lunar(wh):
     yoy = kpis(wh)
-    # P1: January 13 vs 20 a year earlier; February 9 vs 30.
+    # P1: January 13 vs 20 a year earlier (E's stray order of 2024-01-25 falls before E opened,
+    # and the period's own volume counts active clients only, so the base does too); February
+    # 9 vs 30.
     check(row(yoy, JAN, "P1"), qty_ordered_base=20, growth_rate=(13 - 20) / 20)
     check(row(yoy, FEB, "P1"), qty_ordered_base=30, growth_rate=(9 - 30) / 30)
     mom = kpis(wh, growth="mom")
