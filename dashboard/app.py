@@ -69,6 +69,11 @@ def main() -> None:
             st.Page(PAGES / "prices.py", title=t("page.prices"), icon=":material/price_change:",
                     url_path="prices"),
         ]
+        # Stock warnings: the customer manager's page (the own clients only), and for the other
+        # roles any territory plus the region view; next to the Overview for a customer manager.
+        stock = st.Page(PAGES / "warnings.py", title=t("page.warnings"), icon=":material/inventory_2:",
+                        url_path="warnings")
+        analysis.insert(1 if who.role == "customer_manager" else len(analysis), stock)
     admin = []
     if data_admin.may_administer(who.role):
         admin.append(st.Page(PAGES / "data.py", title=t("page.data"), icon=":material/database:",

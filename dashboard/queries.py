@@ -15,6 +15,7 @@ import streamlit as st
 from analytics.kpis import facts_grain, kpi_table
 from analytics.prices import low_index_products, price_outliers, price_table
 from analytics.scope import Scope, Window
+from analytics.stock import ClientCard, Thresholds, client_card, social_stock, stock_warnings
 from analytics.volume import facts_table_for, volume_summary, volume_trend
 from dashboard.filters import Choices
 from dashboard.state import settings
@@ -172,3 +173,74 @@ def outliers(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, z:
     """Single observed prices far from their product's median (``analytics.prices.price_outliers``)."""
     return price_outliers(_swh.table("price_snapshots"), _swh.table("clients"), _swh.table("products"),
                           window, scope, z=z, limit=500)
+
+
+# --- stock warnings -----------------------------------------------------------------------
+# One territory's list takes about half a second and its card a third; the whole city's list
+# grows with the clients (40 s at 20,000), so it is kept in fewer entries and only computed when
+# asked for (pages/warnings.py).
+
+_WARNINGS_MAX = min(_MAX, 32)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def stock_count_span(_swh: ScopedWarehouse, key: tuple) -> tuple[dt.date | None, dt.date | None]:
+    """The first and the latest stock count the viewer can see ((None, None) without any)."""
+    snaps = _swh.table("inventory_snapshots")
+    span = snaps.aggregate(first=snaps.snapshot_date.min(), last=snaps.snapshot_date.max()).to_pandas()
+    first, last = span["first"].iloc[0], span["last"].iloc[0]
+    return (pd.Timestamp(first).date() if pd.notna(first) else None,
+            pd.Timestamp(last).date() if pd.notna(last) else None)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def scope_client_count(_swh: ScopedWarehouse, key: tuple, scope: Scope) -> int:
+    """How many of the viewer's clients ``scope`` holds (to size a warning list before computing it)."""
+    return int(scope.clients(_swh.table("clients")).count().to_pandas())
+
+
+@st.cache_data(ttl=_TTL, max_entries=_WARNINGS_MAX, show_spinner=False)
+def stock_warning_list(_swh: ScopedWarehouse, key: tuple, scope: Scope, as_of: dt.date,
+                       thresholds: Thresholds) -> pd.DataFrame:
+    """``analytics.stock.stock_warnings`` over the viewer's tables: one row per client x product
+    carried on ``as_of``, sorted by severity."""
+    return stock_warnings(_swh.table("orders"), _swh.table("inventory_snapshots"), _swh.table("clients"),
+                          _swh.table("products"), as_of, thresholds, scope)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_WARNINGS_MAX, show_spinner=False)
+def warning_clients(_swh: ScopedWarehouse, key: tuple, scope: Scope) -> pd.DataFrame:
+    """The viewer's clients of ``scope`` with what a visit sheet names: region, format, grade,
+    market type, business district, credit level and order cycle."""
+    clients = scope.clients(_swh.table("clients"))
+    return clients.select("client_id", "name", "district", "market_dept", "territory", "manager_id",
+                          "business_format", "grade", "market_type", "business_district", "credit_level",
+                          "order_cycle").to_pandas()
+
+
+@st.cache_data(ttl=_TTL, max_entries=_WARNINGS_MAX, show_spinner=False)
+def stock_client_card(_swh: ScopedWarehouse, key: tuple, client_id: str, as_of: dt.date,
+                      thresholds: Thresholds, weeks: int = 26) -> ClientCard | None:
+    """``analytics.stock.client_card`` over the viewer's tables: None for a client the viewer may
+    not see (the clients table passed is the viewer's)."""
+    return client_card(client_id, _swh.table("orders"), _swh.table("inventory_snapshots"),
+                       _swh.table("price_snapshots"), _swh.table("clients"), _swh.table("products"),
+                       as_of, weeks, thresholds)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def region_stock(_swh: ScopedWarehouse, key: tuple, scope: Scope, as_of: dt.date, by: tuple[str, ...],
+                 thresholds: Thresholds) -> pd.DataFrame:
+    """``analytics.stock.social_stock``: 社会库存 and 存销比 per ``by`` x product, warnings first."""
+    return social_stock(_swh.table("agg_client_product_week"), _swh.table("clients"), _swh.table("products"),
+                        as_of, by, thresholds, scope)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def find_client(_swh: ScopedWarehouse, key: tuple, client_id: str) -> dict | None:
+    """One of the viewer's clients by code (None when the viewer may not see it, or it does not
+    exist): how a client code from a link is checked before anything is shown."""
+    clients = _swh.table("clients")
+    found = clients.filter(clients.client_id == client_id).select(
+        "client_id", "name", "district", "market_dept", "territory").to_pandas()
+    return None if found.empty else found.iloc[0].to_dict()
