@@ -589,3 +589,57 @@ def test_analysis_pages_open_from_the_sidebar(page, server, link, url, shot):
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
     expect(grids(page).first).to_be_visible()
     full_page_screenshot(page, shot)
+
+
+# --- 10. stock warnings for a customer manager (README screenshot) --------------------------
+
+@pytest.mark.e2e
+def test_customer_manager_prints_the_stock_warning_visit_sheet(page, server):
+    """Monday morning: a customer manager opens 库存预警, sees only the own territory and clients,
+    downloads the visit sheet and it opens as a workbook with one block per own client."""
+    import openpyxl
+
+    manager_id, name, territory = managers(server.db)[2]
+    own = {r[0] for r in read_sql(server.db, "SELECT client_id FROM clients c WHERE manager_id = ? OR ("
+                                             "manager_id IS NULL AND EXISTS (SELECT 1 FROM managers m WHERE "
+                                             "m.manager_id = ? AND m.market_dept = c.market_dept AND "
+                                             "m.territory = c.territory))", [manager_id, manager_id])}
+    others = {r[0] for r in read_sql(server.db, "SELECT territory FROM managers WHERE manager_id <> ?",
+                                     [manager_id])} - {territory}
+
+    open_overview(page, server)
+    pick(page, sidebar(page).get_by_role("combobox", name="演示模式：选择角色查看"), "客户经理")
+    pick(page, sidebar(page).get_by_role("combobox", name="客户经理", exact=True), f"{name} · {territory}")
+    sidebar(page).get_by_role("link", name="库存预警").click()
+    expect(page.get_by_role("heading", name="库存预警", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/warnings(\?|$)"))
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="断货").first).to_be_visible()
+    settle(page)
+    no_exception(page)
+
+    # Only the own territory is offered, and it cannot be changed.
+    picker = main(page).get_by_role("combobox", name="片区", exact=True)
+    expect(picker).to_have_value(re.compile(f"^{re.escape(territory)} · "))
+    expect(picker).to_be_disabled()
+    # The list holds own clients only (the rows on screen).
+    listing = grid_with_header(page, "状态", "客户编码")
+    header = grid_header(listing)
+    column = header.index("客户编码")
+    shown = {r[column] for r in grid_rows(listing) if len(r) > column}
+    assert shown and shown <= own, shown - own
+    body = main(page).inner_text()
+    assert not [t for t in others if t in body], "another territory is named on the page"
+    expect(main(page).get_by_role("heading", name="区域社会库存与存销比")).to_have_count(0)
+
+    # The visit sheet: an .xlsx laid out for printing, one block per own client.
+    file_name, data = download(page, download_button(main(page), "打印拜访单（Excel）"))
+    assert file_name.endswith(".xlsx") and territory in file_name
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet["A1"].value == "终端库存预警表 · 拜访单"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$3"
+    blocks = [r[0] for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], str) and r[0]]
+    assert blocks and len(blocks) == len(set(blocks)) and set(blocks) <= own
+    items = [r for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+    assert items and all(r[4] in {"断货", "断货风险", "积压", "滞销", "数据过期"} for r in items)
+
+    full_page_screenshot(page, "warnings.png")
