@@ -322,7 +322,9 @@ def territory_options(page: Page, typed: str = "") -> list[str]:
     if typed:
         territory.fill(typed)
         page.wait_for_timeout(500)  # the list filters as one types
-    names = [o.inner_text().strip() for o in page.get_by_role("option").all()]
+    settle(page)
+    # read in one go: a rerun may redraw the list between listing the options and reading one
+    names = [text.strip() for text in page.get_by_role("option").all_inner_texts()]
     territory.fill("")
     page.keyboard.press("Escape")
     return [n for n in names if n and n not in NOT_OPTIONS]
