@@ -151,6 +151,55 @@ def cmd_warnings(args) -> int:
     return 0
 
 
+def _forecast_level(text: str) -> tuple[str, str]:
+    from analytics.forecast.series import parse_level
+
+    try:
+        return parse_level(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _model(text: str) -> str:
+    from analytics.forecast.models import check_model
+
+    try:
+        check_model(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def cmd_forecast(args) -> int:
+    from analytics.forecast.pipeline import accuracy_table, forecast_table
+
+    started = time.perf_counter()
+    wh = _open(args)
+    try:
+        b = wh.backend()
+        level, region = args.level
+        print(f"{args.command}: {level} x {region} per {args.freq}, {args.horizon} ahead, model {args.model} ...",
+              file=sys.stderr)
+        table = forecast_table if args.command == "forecast" else accuracy_table
+        frame = table(b.table(AGGREGATES[args.freq]), b.table("clients"), b.table("products"), level, region,
+                      args.freq, args.horizon, args.cutoff, args.model, args.windows,
+                      progress=lambda text: print(f"  {text}", file=sys.stderr))
+    finally:
+        wh.close()
+    _write(frame, args.out, started)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -182,6 +231,25 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--territory", help="one territory (片区) by name (default: every client)")
     w.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
     w.set_defaults(func=cmd_warnings)
+    for name, help_, model, windows in (
+            ("forecast", "demand forecasts (条) with 80 % and 95 % intervals: one row per series x future period",
+             "auto", 3),
+            ("accuracy", "rolling-origin backtest metrics (WAPE, bias, MAPE, MASE, within ±10 %) per model x "
+             "level key", "all", 4)):
+        f = sub.add_parser(name, help=help_, description=help_)
+        f.add_argument("--db", help="warehouse file (default: $JINYE_DB, jinye.toml, var/jinye.duckdb)")
+        f.add_argument("--level", type=_forecast_level, required=True, metavar="LEVEL[,REGION]",
+                       help="product level (product, brand, price_class, all), optionally with a region "
+                            "(district, market_dept, territory, city; default city), e.g. brand,district")
+        f.add_argument("--freq", choices=("week", "month"), required=True, help="week or month")
+        f.add_argument("--horizon", type=_whole, required=True, metavar="H", help="periods ahead")
+        f.add_argument("--cutoff", type=_date, help="use only history dated up to this day (default: all)")
+        f.add_argument("--model", type=_model, default=model, metavar="NAME",
+                       help=f"naive, seasonal_naive, rule, ets, gbm, gbm+ets, auto or all (default {model})")
+        f.add_argument("--windows", type=_whole, default=windows, metavar="N",
+                       help=f"rolling-origin backtest windows (default {windows})")
+        f.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
+        f.set_defaults(func=cmd_forecast)
     return parser
 
 
