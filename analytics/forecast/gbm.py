@@ -7,22 +7,29 @@ costs one fit instead of thousands, which is what makes 10,000 series take secon
 The set-up (a "direct" strategy, one model for every horizon):
 
 * Each training row is a series s, an origin o (the last period the forecaster knows) and a
-  horizon k; the target is demand in period t = o + k divided by the series' scale at o (its
-  mean demand over the year up to o), so big and small series share one model.
+  horizon k. The target is demand in period t = o + k divided by a baseline: the series' mean
+  demand over the year up to o, moved by the price class's calendar profile (``adjust``) from
+  that year's average to period t. The model learns what the calendar profile gets wrong, not
+  the festival itself, so a festival larger or later than any in the training rows (a tree
+  cannot extrapolate) is still carried by the profile.
 * Features known at o: the horizon; recent demand (the last four periods, 3-period mean);
-  last year's demand around t, both on the Gregorian calendar (t − 12 months / 52 weeks, and its
+  last year's demand around t, on the Gregorian calendar (t − 12 months / 52 weeks, and its
   neighbours) and lunar-aligned (``features.lunar_lag``: the period at the same distance from
-  last year's Spring Festival); last year's demand at t relative to last year's level at o (how
-  the season moved from o to t a year ago); year-on-year growth of the level; the calendar of t
-  and of t a year earlier (festival phase shares, working days, days, month, days to the Spring
-  Festival), so the model sees when the festival moved; the retail price index (observed ÷
-  guided) over the last three periods where prices were observed; the price class; the scale.
+  last year's Spring Festival); last year's demand at t relative to last year's level at o;
+  the profile's change from the recent periods and from last year to t, and those values moved
+  by it; an exponentially smoothed calendar-adjusted level times the profile at t (what a local
+  smoother would say); the calendar of t and of t a year earlier (festival phase shares,
+  working days, days, month, days to the Spring Festival); the retail price index (observed ÷
+  guided) over the last three periods where prices were observed; the price class; the scale
+  and the share of zero periods.
 * The loss is squared error; training rows are sampled (``max_rows``) with probability
   proportional to the series' scale, which weights each series by its volume as WAPE does and
   keeps weekly runs over many series fast.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -91,7 +98,8 @@ class GlobalGBM(Model):
         x, scale = feats.rows(s, o, k)
         z = feats.target(s, o + k) / scale
         # constant or empty columns carry nothing (and trip scikit-learn's binning)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column has no spread
             self._columns = np.flatnonzero(np.nan_to_num(np.nanstd(x, axis=0)) > 0)
         x = x[:, self._columns]
         booster = HistGradientBoostingRegressor(loss="squared_error", early_stopping=False,
@@ -252,7 +260,6 @@ class _Features:
             season_y = self._at(s, season_col, past(season_col))
             lunar_y = self._at(s, lunar_col, past(lunar_col))
             mean3 = self._mean(s, oc - 2, oc)
-            growth = scale / self._mean(s, oc - 2 * m + 1, oc - m, min_count=3)
         zeros = (self.czero[s, oc + 1] - self.czero[s, np.clip(oc - m + 1, 0, None)]) / m
         price = np.where(self.pcnt[s, oc + 1] - self.pcnt[s, np.clip(oc - 2, 0, None)] > 0,
                          (self.psum[s, oc + 1] - self.psum[s, np.clip(oc - 2, 0, None)])
@@ -271,7 +278,7 @@ class _Features:
             rel(self._at(s, oc - 3, known)), rel(mean3),
             rel(season_y), rel(self._at(s, season_col - 1, past(season_col - 1))),
             rel(self._at(s, season_col + 1, past(season_col + 1))), rel(lunar_y),
-            season_y / ly, lunar_y / ly, mean3 / ly, growth,
+            season_y / ly, lunar_y / ly, mean3 / ly,
             zeros, price, self.price_class[s], np.log1p(np.nan_to_num(scale)),
             to_t, from_season, from_lunar, rel(mean3) * np.exp(to_t), rel(season_y) * np.exp(from_season),
             rel(lunar_y) * np.exp(from_lunar),

@@ -12,8 +12,10 @@ errors times its scale, cut at zero (demand is never negative).
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import t as student_t
 
 LEVELS = (80, 95)
+MIN_ERRORS = 20  # per step, for empirical quantiles
 _Z = {80: 1.2816, 95: 1.9600}
 _MAE_TO_SD = 1.2533  # for normal errors, sd = MAE x sqrt(pi / 2)
 
@@ -29,8 +31,9 @@ def error_quantiles(forecast: np.ndarray, actual: np.ndarray, scale: np.ndarray,
 
     Returns:
         level -> (lower quantile per step, upper quantile per step), each of shape (h,). Where
-        a step has fewer than 20 errors, a normal approximation from the scale stands in
-        (±z x 1.25 x √step scales), as a seasonal naive's errors would be.
+        a step has fewer than ``MIN_ERRORS`` errors (a level of a few series), a Student-t
+        interval from their root mean square stands in (bias included); with fewer than 3, a
+        normal one as wide as a seasonal naive's errors would be (±z x 1.25 x √step scales).
     """
     h = forecast.shape[-1]
     err = (actual - forecast) / scale[..., None]
@@ -41,8 +44,11 @@ def error_quantiles(forecast: np.ndarray, actual: np.ndarray, scale: np.ndarray,
         for k in range(h):
             e = err[..., k].ravel()
             e = e[np.isfinite(e)]
-            if len(e) >= 20:
+            if len(e) >= MIN_ERRORS:
                 lo[k], hi[k] = np.quantile(e, [lo_q, hi_q])
+            elif len(e) >= 3:
+                width = student_t.ppf(hi_q, len(e) - 1) * np.sqrt(np.mean(e ** 2))
+                lo[k], hi[k] = -width, width
             else:
                 width = _Z[level] * _MAE_TO_SD * np.sqrt(k + 1)
                 lo[k], hi[k] = -width, width

@@ -32,7 +32,7 @@ MODELS: dict[str, type[Model]] = {"naive": Naive, "seasonal_naive": SeasonalNaiv
 COMBINATIONS: dict[str, tuple[str, ...]] = {"gbm+ets": ("gbm", "ets")}
 AUTO = "auto"
 AUTO_MENU = ("gbm", "gbm+ets", "ets", "seasonal_naive", "rule")
-ETS_AUTO_MAX = 1500  # series; above it the automatic choice does not fit ETS
+ETS_AUTO_MAX = 500  # series; above it the automatic choice does not fit ETS (a fit per series)
 NAMES = (*MODELS, *COMBINATIONS, AUTO)
 
 

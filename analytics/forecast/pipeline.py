@@ -55,6 +55,49 @@ def contract_columns(region: str) -> list[str]:
 
 
 @dataclass
+class BaseForecast:
+    """The forecasts of the base series (specification x territory) that every level sums.
+
+    Attributes:
+        panel: the base series' history.
+        forecasts: model name -> (base series, h) for h = horizon + gap.
+        backtest: the base series' rolling-origin backtest (h periods per window).
+        h: periods forecast; the first ``gap`` of them lie in the part-period the cutoff cut.
+        gap: 0, or 1 when the cutoff fell inside a period.
+        recommended: the model each series gets by default.
+        base_wape: backtest WAPE per model over the base series (what the choice was made on).
+    """
+
+    panel: Panel
+    forecasts: dict[str, np.ndarray]
+    backtest: Backtest
+    h: int
+    gap: int
+    recommended: str
+    base_wape: dict[str, float]
+
+    def at(self, level: str, region: str) -> ForecastRun:
+        """The forecasts summed to ``level`` x ``region``, with intervals from that level's own
+        backtest errors."""
+        target, s = aggregate(self.panel, level, region)
+        t_bt = level_backtest(self.backtest, target, s)
+        scale = in_sample_scale(target.y, target.season)
+        gap = self.gap
+        forecasts, bounds = {}, {}
+        for name, base_fc in self.forecasts.items():
+            fc = sum_up(s, base_fc)
+            b = iv.apply(fc, scale, iv.error_quantiles(t_bt.forecasts[name], t_bt.actual, t_bt.scale))
+            forecasts[name] = fc[:, gap:]
+            bounds[name] = {k: v[:, gap:] for k, v in b.items()}
+        t_bt.forecasts = {k: v[:, :, gap:] for k, v in t_bt.forecasts.items()}
+        t_bt.actual = t_bt.actual[:, :, gap:]
+        t_bt.h = self.h - gap
+        periods = self.panel.future(self.h)[gap:]
+        return ForecastRun(level, region, self.panel.freq, self.h - gap, target, periods, forecasts, bounds,
+                           t_bt, self.recommended, self.base_wape, self)
+
+
+@dataclass
 class ForecastRun:
     """Everything a forecast produced, at the asked level.
 
@@ -67,6 +110,8 @@ class ForecastRun:
         backtest: the asked level's backtest (summed from the base series').
         recommended: the model each series gets by default.
         base_wape: backtest WAPE per model over the base series (what the choice was made on).
+        source: the base forecasts it was summed from (``rollup`` sums them to another level
+            without fitting anything again).
     """
 
     level: str
@@ -80,6 +125,13 @@ class ForecastRun:
     backtest: Backtest
     recommended: str
     base_wape: dict[str, float] = field(default_factory=dict)
+    source: BaseForecast | None = None
+
+    def rollup(self, level: str, region: str) -> ForecastRun:
+        """The same forecasts at another level x region (they add up with these)."""
+        if self.source is None:
+            raise ValueError("this run keeps no base forecasts to sum")
+        return self.source.at(level, region)
 
     def table(self, model: str | None = None) -> pd.DataFrame:
         """The forecast table of the command-line contract.
@@ -215,7 +267,7 @@ def run_forecast(facts: ir.Table, clients: ir.Table, products: ir.Table, level: 
     for name in wanted:
         if name in COMBINATIONS:
             base_fc[name] = np.mean([base_fc[m] for m in COMBINATIONS[name]], axis=0)
-    return _at_level(base, bt, base_fc, wanted, level, region, h, gap, recommended, base_wape)
+    return BaseForecast(base, base_fc, bt, h, gap, recommended, base_wape).at(level, region)
 
 
 def _periods_between(last: dt.date, first_forecast: dt.date, freq: str) -> int:
@@ -230,26 +282,6 @@ def _wape(bt: Backtest, name: str, gap: int) -> float:
     act = bt.actual[:, :, gap:]
     ok = np.isfinite(act)
     return wape(act[ok], bt.forecasts[name][:, :, gap:][ok]) if ok.any() else np.nan
-
-
-def _at_level(base: Panel, bt: Backtest, base_fc: dict[str, np.ndarray], names: list[str], level: str,
-              region: str, h: int, gap: int, recommended: str, base_wape: dict[str, float]) -> ForecastRun:
-    target, s = aggregate(base, level, region)
-    t_bt = level_backtest(bt, target, s)
-    scale = in_sample_scale(target.y, target.season)
-    forecasts, bounds = {}, {}
-    for name in names:
-        fc = sum_up(s, base_fc[name])
-        q = iv.error_quantiles(t_bt.forecasts[name], t_bt.actual, t_bt.scale)
-        b = iv.apply(fc, scale, q)
-        forecasts[name] = fc[:, gap:]
-        bounds[name] = {k: v[:, gap:] for k, v in b.items()}
-    t_bt.forecasts = {k: v[:, :, gap:] for k, v in t_bt.forecasts.items()}
-    t_bt.actual = t_bt.actual[:, :, gap:]
-    t_bt.h = h - gap
-    periods = base.future(h)[gap:]
-    return ForecastRun(level, region, base.freq, h - gap, target, periods, forecasts, bounds, t_bt,
-                       recommended, base_wape)
 
 
 def level_backtest(bt: Backtest, target: Panel, s) -> Backtest:
