@@ -181,13 +181,18 @@ def _whole(text: str) -> int:
 
 
 def cmd_forecast(args) -> int:
-    from analytics.forecast.pipeline import accuracy_table, forecast_table
+    from analytics.forecast.pipeline import accuracy_table, check_horizon, forecast_table
 
     started = time.perf_counter()
+    check_horizon(args.horizon, args.freq)
     wh = _open(args)
     try:
         b = wh.backend()
         level, region = args.level
+        first = b.table(AGGREGATES[args.freq]).period_start.min().to_pandas()
+        first = None if first is None or pd.isna(first) else pd.Timestamp(first).date()
+        if args.cutoff is not None and first is not None and args.cutoff < first:
+            raise CliError(f"--cutoff {args.cutoff} is before the first data ({first})")
         print(f"{args.command}: {level} x {region} per {args.freq}, {args.horizon} ahead, model {args.model} ...",
               file=sys.stderr)
         table = forecast_table if args.command == "forecast" else accuracy_table
