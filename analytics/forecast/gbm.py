@@ -39,6 +39,7 @@ from analytics.forecast.interface import Model, finish
 from analytics.forecast.panel import Panel
 
 SMOOTHING = (0.2, 0.5)
+WEIGHT_BELOW = 20_000  # training rows; above it rows are drawn by volume instead of weighted
 CAL_T = ["sf_far", "sf_near", "sf_holiday", "sf_after", "mid_autumn", "national_day", "labour_day",
          "workday_share", "days", "month", "week_of_year", "days_to_sf"]
 CAL_LAG = ["sf_far", "sf_near", "sf_holiday", "sf_after", "mid_autumn", "workday_share", "days"]
@@ -219,17 +220,18 @@ class _Features:
         good = scale > 0
         s, o, k, scale = s[good], o[good], k[good], scale[good]
         # Rows are drawn with probability proportional to the series' scale instead of being
-        # weighted by it: the same volume weighting as WAPE's, and a smaller, unweighted fit
-        # (scikit-learn bins weighted data several times slower).
-        if len(s) <= max_rows:  # few enough to weight directly
+        # weighted by it: the same volume weighting as WAPE's, and an unweighted fit (scikit-learn
+        # bins weighted data several times slower). Only small sets are weighted directly, since
+        # drawing from them would throw too much away.
+        if len(s) <= WEIGHT_BELOW:
             return s, o, k, scale / scale.mean()
-        if len(s) > max_rows:
-            p = scale * (max_rows / scale.sum())
-            for _ in range(5):  # rows of the largest series cap at 1; spread the rest again
-                capped = p >= 1
-                p = np.where(capped, 1.0, p * (max_rows - capped.sum()) / max(p[~capped].sum(), 1e-12))
-            pick = rng.random(len(s)) < p
-            s, o, k = s[pick], o[pick], k[pick]
+        want = min(max_rows, len(s) // 2)
+        p = scale * (want / scale.sum())
+        for _ in range(5):  # rows of the largest series cap at 1; spread the rest again
+            capped = p >= 1
+            p = np.where(capped, 1.0, p * (want - capped.sum()) / max(p[~capped].sum(), 1e-12))
+        pick = rng.random(len(s)) < p
+        s, o, k = s[pick], o[pick], k[pick]
         return s, o, k, None
 
     def target(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ not "zero demand"), cells after it without facts are 0.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -161,8 +162,6 @@ def in_sample_scale(y: np.ndarray, season: int) -> np.ndarray:
         d = np.abs(y[:, lag:] - y[:, :-lag])
         with np.errstate(invalid="ignore"):
             return np.nanmean(np.where(np.isnan(d), np.nan, d), axis=1) if d.size else np.full(y.shape[0], np.nan)
-
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

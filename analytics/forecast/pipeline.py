@@ -32,7 +32,7 @@ from analytics.forecast.models import (AUTO, COMBINATIONS, MODELS, auto_menu, ch
                                        make, needed)
 from analytics.forecast.panel import Panel, from_long, in_sample_scale, to_long
 from analytics.forecast.reconcile import aggregate, sum_up
-from analytics.forecast.series import BASE_KEYS, base_series, history_end, region_column
+from analytics.forecast.series import BASE_KEYS, base_series, history_end, list_series, region_column
 from analytics.scope import Scope
 
 FORECAST_WINDOWS = 3  # backtest windows behind the choice and the intervals of a forecast
@@ -217,6 +217,15 @@ class ForecastRun:
     def history_table(self) -> pd.DataFrame:
         """The asked level's demand history: series keys, period_start, y, price_index."""
         return to_long(self.history)
+
+    def list_series(self) -> pd.DataFrame:
+        """One row per series for a picker, largest first (``series.list_series``)."""
+        return list_series(self.history_table(), self.freq)
+
+    def metrics(self, by: list[str] | tuple[str, ...] = ("model",)) -> pd.DataFrame:
+        """Backtest metrics per group of the backtest rows (e.g. ['model', 'level_key'],
+        ['model', 'step'], ['model', 'period_start']); see ``metrics.evaluate``."""
+        return evaluate(self.backtest_table(), list(by))
 
 
 def run_forecast(facts: ir.Table, clients: ir.Table, products: ir.Table, level: str, region: str,

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.breakdown import LEVELS
-from analytics.forecast.features import check_freq
+from analytics.forecast.features import SEASON, check_freq
+from analytics.forecast.panel import from_long, to_long
 from analytics.scope import Scope, literal_date
 from data.calendar_cn import next_period_start, period_start
 from data.schema import UNKNOWN
@@ -169,8 +170,7 @@ def demand_series(facts: ir.Table, clients: ir.Table, products: ir.Table, level:
         complete period: series_id, level_key, the region column (if any), period_start, y (条),
         price_index (Σ observed ÷ Σ guided retail price; NaN when no price was observed).
     """
-    from analytics.forecast.panel import from_long, to_long
-    from analytics.forecast.reconcile import aggregate
+    from analytics.forecast.reconcile import aggregate  # late: reconcile builds on this module
 
     last, _ = history_end(facts, freq, cutoff)
     base = from_long(base_series(facts, clients, products, last, scope), BASE_KEYS, freq, last)
@@ -190,8 +190,6 @@ def list_series(series: pd.DataFrame, freq: str) -> pd.DataFrame:
         y_last_year (Σ demand over the last 52 weeks / 12 months) and share (of that total over
         all series), largest first.
     """
-    from analytics.forecast.features import SEASON
-
     label = [c for c in series.columns if c not in ("period_start", "y", "price_index")]
     g = series.groupby(label, sort=False)
     out = g["period_start"].agg(first_period="min", last_period="max", periods="count").reset_index()

@@ -131,6 +131,11 @@ def test_series_and_plan_for_the_pages(run):
     plan = run.plan()
     assert list(plan.columns[-4:]) == ["2026-01-01", "2026-02-01", "2026-03-01", "total"]
     assert plan["total"].is_monotonic_decreasing
+    listed = run.list_series()
+    assert listed["series_id"].is_unique and len(listed) == run.history.n_series
+    assert listed["share"].sum() == pytest.approx(1)
+    by_step = run.metrics(["model", "step"])
+    assert by_step["step"].tolist() == [1, 2, 3] and (by_step["wape"] > 0).all()
     with pytest.raises(ValueError, match="no series"):
         run.series("nope")
     with pytest.raises(ValueError, match="was not run"):
