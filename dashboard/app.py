@@ -25,6 +25,7 @@ from dashboard.i18n import LANGUAGES, t  # noqa: E402
 
 PAGES = ROOT / "pages"
 ANALYSIS_ROLES = frozenset({"admin", "marketing", "brand_manager", "customer_manager"})
+REVIEW_ROLES = frozenset({"admin", "marketing"})  # the forecast-accuracy review
 
 
 def _language() -> None:
@@ -74,6 +75,14 @@ def main() -> None:
         stock = st.Page(PAGES / "warnings.py", title=t("page.warnings"), icon=":material/inventory_2:",
                         url_path="warnings")
         analysis.insert(1 if who.role == "customer_manager" else len(analysis), stock)
+        # Demand forecasts: the marketing department's page, open to every analysing role (a
+        # customer manager forecasts the own clients only). The accuracy review compares the
+        # customer managers with each other, so only marketing and admins open it.
+        analysis.append(st.Page(PAGES / "forecast.py", title=t("page.forecast"), icon=":material/trending_up:",
+                                url_path="forecast"))
+        if who.role in REVIEW_ROLES:
+            analysis.append(st.Page(PAGES / "forecast_accuracy.py", title=t("page.forecast_accuracy"),
+                                    icon=":material/target:", url_path="forecast-accuracy"))
     admin = []
     if data_admin.may_administer(who.role):
         admin.append(st.Page(PAGES / "data.py", title=t("page.data"), icon=":material/database:",
