@@ -89,44 +89,83 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
     if growth == "lunar" and orders is None:
         raise ValueError("lunar growth needs the orders table")
     periods = _periods(window)
+    # Cells and keys are small integer codes of the breakdown values and the level keys, ordered
+    # like them: grouping a million groups and merging them runs much faster on two integers than
+    # on several text columns, and the text is put back once at the end.
     c = client_dims(scope.clients(clients))
+    c = c.mutate(cell=_code(c, by))
     p = level_keys(scope.products(products), level)
+    p = p.mutate(key=_code(p, ["level_key"]))
     native = facts_grain(window.granularity) == window.granularity
 
     bounds = ibis.memtable(periods)
     f = facts.filter(facts.period_start.between(literal_date(window.start), literal_date(window.end)))
     f = f.mutate(period=period_column(f.period_start, window.granularity))
     per_product = _client_product_period(f, bounds, native)
-    active = _active(c, bounds)
+    lifetimes = c.select("client_id", "opened_on", "closed_on", "cell")
+    active = _active(lifetimes, bounds)
 
     observed = per_product.filter(per_product.counts > 0).select("period", "client_id").distinct()
-    observed = observed.inner_join(active, ["period", "client_id"])
+    observed = _only_active(observed, lifetimes, bounds)
     # one row per period x client from here on, so counting rows counts clients
-    observed = observed.group_by(["period", *by]).aggregate(observed_clients=observed.count())
-    active_counts = active.group_by(["period", *by]).aggregate(active_clients=active.count())
+    observed = observed.group_by(["period", "cell"]).aggregate(observed_clients=observed.count())
+    active_counts = active.group_by(["period", "cell"]).aggregate(active_clients=active.count())
 
-    per_client = _per_client_key(per_product.inner_join(p.drop("level_name"), "product_id"), level)
-    # dimensions joined after the roll-up: grouping by them too would only cost time
-    per_client = per_client.inner_join(active, ["period", "client_id"])
+    per_client = _per_client_key(per_product.inner_join(p.select("product_id", "key"), "product_id"), level)
+    # the client's cell joined after the roll-up: grouping by it too would only cost time
+    per_client = _only_active(per_client, lifetimes, bounds)
     counted = per_client.counts > 0
     carrying = counted & ((per_client.max_stock > 0) | per_client.recent.fill_null(False))
     flags = per_client.mutate(
         buying=per_client.qty_ordered > 0, shelf=counted & (per_client.stock > 0), carrying=carrying,
         selling=carrying & (per_client.sales.fill_null(0) > 0), stockout=carrying & (per_client.stock == 0))
-    grouped = flags.group_by(["period", *by, "level_key"]).aggregate(
+    grouped = flags.group_by(["period", "cell", "key"]).aggregate(
         **{name: flags.count(where=flags[flag]) for name, flag in zip(COUNTS, _FLAGS)},
         qty_ordered=flags.qty_ordered.sum(), qty_demand=flags.qty_demand.sum(), amount=flags.amount.sum(),
-        stock_qty=flags.stock.sum(where=flags.carrying), inferred_sales=flags.sales.sum(where=flags.carrying))
+        # 0 rather than NULL where no client carries: Ibis turns a column holding any NULL into
+        # Python objects row by row, which costs seconds on a million rows
+        stock_qty=flags.stock.sum(where=flags.carrying).fill_null(0),
+        inferred_sales=flags.sales.sum(where=flags.carrying).fill_null(0))
 
-    frame = _grid(active_counts.to_pandas(), observed.to_pandas(), grouped.to_pandas(), by)
-    names = p.select("level_key", "level_name").distinct().to_pandas()
-    frame = frame.merge(names.drop_duplicates("level_key"), on="level_key", how="left")
-    base = _base_volumes(facts, c, p, window, by, growth, orders)
-    frame = frame.merge(base, on=["period_start", *by, "level_key"], how="left")
+    grouped = _numeric_frame(grouped)
+    frame = _grid(_numeric_frame(active_counts), _numeric_frame(observed), grouped)
+    base = _base_volumes(facts, lifetimes, p, window, growth, orders, grouped)
+    frame = frame.merge(base, on=["period_start", "cell", "key"], how="left")
     frame["qty_ordered_base"] = frame["qty_ordered_base"].fillna(0).astype("int64")
     frame = add_rates(frame, weeks=_weeks_per_period(window))
-    frame = frame.sort_values(["period_start", *by, "level_key"], kind="stable").reset_index(drop=True)
+    frame = _decoded(frame, c.select("cell", *by).distinct().to_pandas(),
+                     p.select("key", "level_key", "level_name").to_pandas())
     return frame[["period_start", *by, "level_key", "level_name", *CONTRACT, *EXTRAS]]
+
+
+def _numeric_frame(expr: ir.Table) -> pd.DataFrame:
+    """A table of dates and numbers as a DataFrame (dates as datetime64), through Arrow's own
+    conversion: Ibis's column-by-column one takes about a second for a million rows."""
+    return expr.to_pyarrow().to_pandas(date_as_object=False)
+
+
+def _code(table: ir.Table, columns: list[str]) -> ir.IntegerValue:
+    """A dense integer code per distinct value of ``columns``, in their sort order (0 for all rows
+    when there are no columns)."""
+    if not columns:
+        return ibis.literal(0, type="int64")
+    return ibis.dense_rank().over(order_by=[table[col] for col in columns]).cast("int64")
+
+
+def _decoded(frame: pd.DataFrame, cells: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The breakdown values and level key/name back in place of the codes; period_start as dates."""
+    keys = keys.drop_duplicates("key").set_index("key")
+    frame = frame.join(cells.drop_duplicates("cell").set_index("cell"), on="cell")
+    frame = frame.join(keys, on="key")
+    frame["period_start"] = _as_dates(frame["period_start"])
+    return frame
+
+
+def _as_dates(days: pd.Series) -> pd.Series:
+    """datetime64 -> datetime.date objects (the contract's type), converting each distinct day once."""
+    codes, unique = pd.factorize(days)
+    return pd.Series(np.array([d.date() for d in pd.DatetimeIndex(unique)] + [None], dtype=object)[codes],
+                     index=days.index)
 
 
 def add_rates(frame: pd.DataFrame, weeks: float | pd.Series = 1.0) -> pd.DataFrame:
@@ -180,6 +219,17 @@ def _active(clients: ir.Table, bounds: ir.Table) -> ir.Table:
     return j.filter(open_).drop("opened_on", "closed_on", "period_end", "recent_from")
 
 
+def _only_active(rows: ir.Table, clients: ir.Table, bounds: ir.Table) -> ir.Table:
+    """Period x client rows of clients active in the period, with the client's other columns.
+
+    Joined on client_id alone (a few thousand rows to build on) and the period's end looked up in
+    ``bounds`` (a few dozen), which is much cheaper than joining the period x client table."""
+    j = rows.inner_join(bounds.select("period", "period_end"), "period").inner_join(clients, "client_id")
+    open_ = (j.opened_on.isnull() | (j.opened_on <= j.period_end)) & \
+        (j.closed_on.isnull() | (j.closed_on >= j.period))
+    return j.filter(open_).drop("opened_on", "closed_on", "period_end")
+
+
 def _client_product_period(f: ir.Table, bounds: ir.Table, native: bool) -> ir.Table:
     """Facts rolled up to period x client x product: the sums, the last stock count, the largest
     count, inferred sales and whether an order fell in the 56 days up to the period's end."""
@@ -200,24 +250,27 @@ def _client_product_period(f: ir.Table, bounds: ir.Table, native: bool) -> ir.Ta
 
 
 def _per_client_key(cp: ir.Table, level: str) -> ir.Table:
-    """Period x client x level key: a group sums its products (its stock is the sum of each
-    product's last count); the product level is that already."""
+    """Period x client x level key (coded ``key``): a group sums its products (its stock is the
+    sum of each product's last count); the product level is that already."""
     if level == "product":
         return cp.drop("product_id")
-    return cp.group_by(["period", "client_id", "level_key"]).aggregate(
+    return cp.group_by(["period", "client_id", "key"]).aggregate(
         qty_ordered=cp.qty_ordered.sum(), qty_demand=cp.qty_demand.sum(), amount=cp.amount.sum(),
         counts=cp.counts.sum(), stock=cp.stock.sum(), max_stock=cp.max_stock.max(),
         sales=cp.sales.sum(), recent=cp.recent.max())
 
 
-def _grid(active: pd.DataFrame, observed: pd.DataFrame, grouped: pd.DataFrame,
-          by: list[str]) -> pd.DataFrame:
-    """Every region/segment with active clients x every level key seen in the period, so a
-    product nobody bought in a district shows coverage 0 rather than no row."""
-    keys = grouped[["period", "level_key"]].drop_duplicates()
-    grid = active.merge(keys, on="period", how="inner")
-    grid = grid.merge(observed, on=["period", *by], how="left")
-    grid = grid.merge(grouped, on=["period", *by, "level_key"], how="left")
+def _grid(active: pd.DataFrame, observed: pd.DataFrame, grouped: pd.DataFrame) -> pd.DataFrame:
+    """Every cell (region/segment) with active clients x every level key seen in the period, so a
+    product nobody bought in a district shows coverage 0 rather than no row.
+
+    Rows come out ordered by period, cell and key (so by the breakdown values and level key,
+    which the codes follow): the two small frames are sorted and the merges keep the order of
+    their left side, cheaper than sorting the million-row result."""
+    keys = grouped[["period", "key"]].drop_duplicates().sort_values(["period", "key"])
+    grid = active.sort_values(["period", "cell"]).merge(keys, on="period", how="inner")
+    grid = grid.merge(observed, on=["period", "cell"], how="left")
+    grid = grid.merge(grouped, on=["period", "cell", "key"], how="left")
     for column in ["active_clients", "observed_clients", *COUNTS]:
         grid[column] = grid[column].fillna(0).astype("int64")
     for column in SUMS:
@@ -225,32 +278,44 @@ def _grid(active: pd.DataFrame, observed: pd.DataFrame, grouped: pd.DataFrame,
     for column in ("qty_ordered", "qty_demand", "stock_qty", "inferred_sales"):
         grid[column] = grid[column].astype("int64")
     grid["amount"] = grid["amount"].astype(float)
-    grid["period"] = pd.to_datetime(grid["period"]).dt.date
     return grid.rename(columns={"period": "period_start"})
 
 
 def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
-                  by: list[str], growth: str, orders: ir.Table | None) -> pd.DataFrame:
+                  growth: str, orders: ir.Table | None, grouped: pd.DataFrame) -> pd.DataFrame:
     """qty_ordered of the comparison period, keyed by the period it is compared with. Like the
-    period's own volume it counts clients active then, so both sides of the ratio count alike."""
-    keys = ["period_start", *by, "level_key"]
+    period's own volume it counts clients active then, so both sides of the ratio count alike.
+
+    ``grouped`` (the window's own volumes by period, ``by`` and level key) already holds the base
+    of every period whose comparison period lies inside the window; only the earlier ones are
+    read again from the facts (none at all for a table starting at the first month of data).
+    ``clients`` and ``products`` carry the codes ``cell`` and ``key``, the grain of the result."""
+    keys = ["period_start", "cell", "key"]
     if growth == "lunar":
-        return _lunar_base(orders, clients, products, window, by)
-    if growth == "mom":
-        base = Window(_previous_period(window.start, window.granularity), _previous_end(window),
-                      window.granularity)
-    else:
-        base = window.year_earlier()
-    f = facts.filter(facts.period_start.between(literal_date(base.start), literal_date(base.end)))
-    f = f.mutate(period=period_column(f.period_start, window.granularity))
-    active = _active(clients, ibis.memtable(_periods(base)))
-    j = f.inner_join(active, ["period", "client_id"]).inner_join(products, "product_id")
-    out = j.group_by(["period", *by, "level_key"]).aggregate(qty_ordered_base=j.qty_ordered.sum()).to_pandas()
-    out["period"] = pd.to_datetime(out["period"]).dt.date
-    shift = (lambda d: next_period_start(d, window.granularity)) if growth == "mom" else \
+        return _lunar_base(orders, clients, products, window)
+    later = (lambda d: next_period_start(d, window.granularity)) if growth == "mom" else \
         (lambda d: _year_later(d, window.granularity))
-    out["period_start"] = out["period"].map(shift)
+    first = _previous_period(window.start, window.granularity) if growth == "mom" else \
+        window.year_earlier().start
+    parts = [grouped[["period", "cell", "key", "qty_ordered"]].rename(columns={"qty_ordered": "qty_ordered_base"})]
+    if first < window.start:
+        outside = Window(first, window.start - dt.timedelta(days=1), window.granularity)
+        parts.append(_volumes(facts, clients, products, outside))
+    out = pd.concat(parts, ignore_index=True)
+    shift = {day: pd.Timestamp(later(day.date())) for day in out["period"].unique()}
+    out["period_start"] = out["period"].map(shift).astype(out["period"].dtype)
+    out = out[out["period_start"] <= pd.Timestamp(window.end)]
     return out[[*keys, "qty_ordered_base"]]
+
+
+def _volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window) -> pd.DataFrame:
+    """qty_ordered by period x cell x key over the clients active in each period."""
+    bounds = ibis.memtable(_periods(window))
+    f = facts.filter(facts.period_start.between(literal_date(window.start), literal_date(window.end)))
+    f = f.mutate(period=period_column(f.period_start, window.granularity))
+    j = _only_active(f.select("period", "client_id", "product_id", "qty_ordered"), clients, bounds)
+    j = j.inner_join(products.select("product_id", "key"), "product_id")
+    return _numeric_frame(j.group_by(["period", "cell", "key"]).aggregate(qty_ordered_base=j.qty_ordered.sum()))
 
 
 def _previous_period(start: dt.date, granularity: str) -> dt.date:
@@ -279,8 +344,7 @@ def lunar_offset(start: dt.date, end: dt.date) -> int:
     return (spring_festival(year) - spring_festival(year - 1)).days
 
 
-def _lunar_base(orders: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
-                by: list[str]) -> pd.DataFrame:
+def _lunar_base(orders: ir.Table, clients: ir.Table, products: ir.Table, window: Window) -> pd.DataFrame:
     """Base volume of each period from the same days relative to Spring Festival a year earlier."""
     bounds = _periods(window)
     shifted = {"period_start": [], "base_from": [], "base_to": []}
@@ -295,11 +359,9 @@ def _lunar_base(orders: ir.Table, clients: ir.Table, products: ir.Table, window:
     o = o.semi_join(clients, "client_id").semi_join(products, "product_id")
     j = o.cross_join(ranges)
     j = j.filter(j.order_date.between(j.base_from, j.base_to))
-    j = j.inner_join(clients, "client_id").inner_join(products, "product_id")
+    j = j.inner_join(clients, "client_id").inner_join(products.select("product_id", "key"), "product_id")
     # the client open on the day it ordered (the daily form of "active in the period")
     j = j.filter((j.opened_on.isnull() | (j.opened_on <= j.order_date))
                  & (j.closed_on.isnull() | (j.closed_on >= j.order_date)))
-    out = j.group_by(["period_start", *by, "level_key"]).aggregate(
-        qty_ordered_base=j.qty_ordered.sum()).to_pandas()
-    out["period_start"] = pd.to_datetime(out["period_start"]).dt.date
-    return out
+    return _numeric_frame(j.group_by(["period_start", "cell", "key"]).aggregate(
+        qty_ordered_base=j.qty_ordered.sum()))
