@@ -7,9 +7,9 @@ getting a double cap, since it orders half as often).
 
 The caps follow a curve c_j (by default the grade's mean stated demand per client, made
 non-decreasing in grade; or last period's caps nudged by the feedback rates, ``adjust_curve``).
-Fitting is in two steps: the largest scale s with Σ n_j round(s c_j) ≤ T, then a small integer
-program (HiGHS, ``scipy.optimize.milp``) that lets each cap move a few cartons around round(s c_j),
-keeps the caps monotone and fills as much of T as it can. The error T − Σ n_j x_j is reported.
+Fitting is in two steps: the largest scale s with Σ n_j round(s c_j) ≤ T, then the gap left is
+closed, as far as whole cartons allow, by moving each cap at most ``SLACK`` cartons, monotone,
+chosen exactly by a small dynamic programme. The error T − Σ n_j x_j is reported.
 
 Splits: T can first be divided between parts (urban / rural, default 城网:农网 = 4:6, or districts
 in proportion to their curve demand), each part then fitted on its own.
@@ -27,13 +27,12 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 GRADES = np.arange(1, 31)
 SPLITS = ("none", "urban_rural", "district")
 URBAN_RURAL_DEFAULT = (4.0, 6.0)
+SLACK = 5  # cartons a cap may move around the scaled curve when closing the gap to the supply
 _SPLIT = re.compile(r"^\s*urban_rural\s*(?:=\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?))?\s*$")
-SLACK = 3  # cartons a cap may move around the scaled curve when closing the gap to the supply
 
 
 def parse_split(text: str | None) -> tuple[str, tuple[float, float] | None]:
@@ -99,27 +98,54 @@ def fit_caps(curve: np.ndarray, counts: np.ndarray, supply: int) -> np.ndarray:
             lo = mid
         else:
             hi = mid
-    start = np.round(lo * curve)
-    # Close the gap: each cap may move SLACK cartons around the scaled curve, monotone, within T.
-    # Variables x (caps), up and down (x = start + up − down); every carton of the supply placed
-    # counts more than all the moves together, and among equally full tables the one nearest the
-    # curve wins (so the gap is not closed by starving the low grades).
-    eye = np.eye(30)
-    zero = np.zeros((29, 30))
-    mono = np.zeros((29, 30))
-    mono[np.arange(29), np.arange(1, 30)] = 1.0
-    mono[np.arange(29), np.arange(29)] = -1.0  # x_{j+1} − x_j ≥ 0
-    penalty = 1.0 / (60 * SLACK + 1) * min(1.0, counts[counts > 0].min())
-    res = milp(c=np.concatenate([-counts, np.full(60, penalty)]), integrality=np.ones(90),
-               bounds=Bounds(np.zeros(90), np.concatenate([start + SLACK, np.full(60, SLACK)])),
-               constraints=[LinearConstraint(np.concatenate([counts, np.zeros(60)])[None, :], -np.inf, supply),
-                            LinearConstraint(np.hstack([mono, zero, zero]), 0, np.inf),
-                            LinearConstraint(np.hstack([eye, -eye, eye]), start, start)],
-               options={"time_limit": 5.0})
-    if res.x is None:  # cannot happen (start is feasible); keep the rounded curve if it did
-        return start.astype(np.int64)
-    caps = np.round(res.x[:30]).astype(np.int64)
-    return caps if (caps * counts).sum() <= supply else start.astype(np.int64)
+    start = np.round(lo * curve).astype(np.int64)
+    return start + _fill_gap(start, counts.astype(np.int64), int(supply - (start * counts).sum()))
+
+
+def _fill_gap(start: np.ndarray, counts: np.ndarray, gap: int) -> np.ndarray:
+    """Moves of at most ``SLACK`` cartons per cap that use as much of ``gap`` as possible while
+    the caps stay monotone and ≥ 0.
+
+    An exact dynamic programme over the grades, 1 up to 30: the state is the last grade's move
+    and the cartons used so far (a reachability table over −SLACK·N .. gap, N the weighted
+    clients: a few hundred thousand cells at city scale, times 7 moves, times 30 grades).
+    """
+    moves = np.arange(-SLACK, SLACK + 1)
+    steps = np.zeros(30, dtype=np.int64)
+    if gap <= 0:
+        return steps
+    lo = -SLACK * int(counts.sum())
+    size = gap - lo + 1
+    reach = np.zeros((30, len(moves), size), dtype=bool)
+    for j in range(30):
+        for m, d in enumerate(moves):
+            if start[j] + d < 0:
+                continue
+            if j == 0:
+                before = np.zeros(size, dtype=bool)
+                before[-lo] = True
+            else:  # any previous move that keeps x_{j-1} ≤ x_j
+                ok = start[j - 1] + moves <= start[j] + d
+                if not ok.any():
+                    continue
+                before = reach[j - 1, ok].any(axis=0)
+            shift = int(counts[j] * d)
+            if shift >= 0:
+                reach[j, m, shift:] = before[:size - shift]
+            else:
+                reach[j, m, :shift] = before[-shift:]
+    ends = reach[29].any(axis=0)
+    if not ends[-lo:].any():
+        return steps
+    total = int(np.flatnonzero(ends).max())  # index of the fullest reachable fill
+    allowed = np.ones(len(moves), dtype=bool)
+    for j in range(29, -1, -1):  # walk back through a path that reaches it
+        m = int(np.flatnonzero(reach[j, :, total] & allowed)[0])
+        steps[j] = moves[m]
+        total -= int(counts[j] * moves[m])
+        if j:
+            allowed = start[j - 1] + moves <= start[j] + moves[m]
+    return steps
 
 
 def split_supply(supply: int, shares: pd.Series) -> pd.Series:
