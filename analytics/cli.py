@@ -180,6 +180,13 @@ def _whole(text: str) -> int:
     return value
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
 def cmd_forecast(args) -> int:
     from analytics.forecast.pipeline import accuracy_table, check_horizon, forecast_table
 
@@ -202,6 +209,57 @@ def cmd_forecast(args) -> int:
     finally:
         wh.close()
     _write(frame, args.out, started)
+    return 0
+
+
+def _split(text: str) -> str:
+    from analytics.allocation.grade import parse_split
+
+    try:
+        parse_split(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def cmd_allocate(args) -> int:
+    import getpass
+
+    from analytics.allocation import Period, allocate, load_inputs
+    from analytics.allocation.runs import save_run
+
+    started = time.perf_counter()
+    if args.supply < 1:
+        raise CliError(f"--supply {args.supply}: release at least 1 carton")
+    wh = _open(args)
+    try:
+        con = wh.cursor()
+        if not con.execute("SELECT count(*) FROM products WHERE product_id = ?", [args.product]).fetchone()[0]:
+            raise CliError(f"unknown product {args.product!r}: use a product_id of the products table")
+        end = args.period_end
+        if end is None:  # the supply plan's period, else one week
+            row = con.execute("SELECT max(period_end) FROM supply_plans WHERE product_id = ? AND period_start = ?",
+                              [args.product, args.period_start]).fetchone()
+            end = row[0] if row and row[0] is not None else args.period_start + dt.timedelta(days=6)
+        if end < args.period_start:
+            raise CliError(f"--period-end {end} is before --period-start {args.period_start}")
+        b = wh.backend()
+        print(f"allocating {args.supply:,} 条 of {args.product} for {args.period_start}..{end} "
+              f"({args.method}) ...", file=sys.stderr)
+        inputs = load_inputs(b.table("orders"), b.table("inventory_snapshots"), b.table("clients"),
+                             b.table(AGGREGATES["month"]), args.product, Period(args.period_start, end))
+        result = allocate(inputs, args.supply, args.method, split=args.region_split)
+    finally:
+        wh.close()
+    print(f"  {len(result.clients):,} clients, {int(result.clients['qty_alloc'].sum()):,} 条 allocated, "
+          f"{result.error:,} left{'; ' + ', '.join(result.notes) if result.notes else ''}", file=sys.stderr)
+    _write(result.clients, args.out, started)
+    if args.grade_table is not None:
+        _write(result.grades, args.grade_table, started)
+    if args.save:
+        who = args.user or getpass.getuser()
+        run_id = save_run(Path(args.db) if args.db else load_settings().db_path, result, who, args.note or "")
+        print(f"saved run {run_id} by {who}")
     return 0
 
 
@@ -255,6 +313,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"rolling-origin backtest windows (default {windows})")
         f.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
         f.set_defaults(func=cmd_forecast)
+    a = sub.add_parser("allocate", help="allocation of a scarce product: one row per client (and per grade)",
+                       description="紧俏货源投放: how much of a scarce product each client may order in a period, "
+                                   "by grade caps (by_grade) or by the sell-through recommendation (optimal)")
+    a.add_argument("--db", help="warehouse file (default: $JINYE_DB, jinye.toml, var/jinye.duckdb)")
+    a.add_argument("--product", required=True, metavar="ID", help="product_id of the scarce product")
+    a.add_argument("--supply", type=_integer, required=True, metavar="QTY", help="cartons (条) to release")
+    a.add_argument("--period-start", dest="period_start", type=_date, required=True, metavar="DATE",
+                   help="first day of the release period")
+    a.add_argument("--period-end", dest="period_end", type=_date, metavar="DATE",
+                   help="last day (default: the supply plan's, else a week)")
+    a.add_argument("--method", choices=("by_grade", "optimal"), default="optimal",
+                   help="by_grade (按档位投放, the baseline) or optimal (the recommendation, default)")
+    a.add_argument("--region-split", dest="region_split", type=_split, default="none", metavar="SPLIT",
+                   help="for by_grade: none (default), district, urban_rural (城网:农网 4:6) or urban_rural=U:R")
+    a.add_argument("--out", type=_out, required=True, metavar="FILE", help="client table: .csv, .parquet or .xlsx")
+    a.add_argument("--grade-table", dest="grade_table", type=_out, metavar="FILE",
+                   help="also write the grade table (grade, clients, cap, qty_total)")
+    a.add_argument("--save", action="store_true", help="save the run in the warehouse (auditable)")
+    a.add_argument("--user", help="who saves the run (default: the login name)")
+    a.add_argument("--note", help="a note saved with the run")
+    a.set_defaults(func=cmd_allocate)
     return parser
 
 
