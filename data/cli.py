@@ -1,4 +1,4 @@
-"""``python -m data``: generate, load, check and refresh the warehouse.
+"""``python -m data``: generate, load, check and refresh the warehouse, and manage accounts.
 
 Every command exits 0 on success and non-zero with a one-line reason on bad input.
 """
@@ -137,6 +137,138 @@ def cmd_refresh(args) -> int:
     return 0
 
 
+def _read_password(args, username: str) -> str:
+    """The new password: one line of stdin with ``--password-stdin``, else typed twice at a
+    prompt. Never from the command line, where other users' ``ps`` and the shell history see it."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"password for {username}: ")
+    if getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _precheck(db: Path, check) -> None:
+    """Run ``check(con)`` on the live warehouse before asking for a password, so a typo is
+    reported at once; the write repeats it under the writer lock."""
+    import duckdb
+
+    con, _ = store.open_reader(db)
+    try:
+        check(con)
+    except duckdb.CatalogException:
+        pass  # a warehouse from before accounts: the write creates the users table
+    finally:
+        con.close()
+
+
+def cmd_users_add(args) -> int:
+    from data import accounts
+
+    db = _db(args)
+    manager_id = args.manager_id or None
+    if args.brand and args.role != "brand_manager":
+        raise CliError(f"--brand is only for brand managers, not for {args.role}")
+    _precheck(db, lambda con: accounts.check_new_user(con, args.username, args.role, manager_id))
+    hashed = None if args.no_password else accounts.hash_password(_read_password(args, args.username))
+    with store.writing(db, action=f"users add {args.username}", who=getpass.getuser(), refresh=False) as con:
+        accounts.add_user(con, args.username, args.role, hashed, manager_id=manager_id,
+                          display_name=args.display_name, brand=args.brand)
+    scope = f", manager {manager_id}" if manager_id else ""
+    sign_in = "OIDC sign-in only" if hashed is None else "password set"
+    print(f"added user {args.username} ({args.role}{scope}; {sign_in}) to {db}")
+    return 0
+
+
+def cmd_users_list(args) -> int:
+    import duckdb
+
+    from data import accounts
+
+    con, _ = store.open_reader(_db(args))
+    try:
+        users = accounts.list_users(con)
+    except duckdb.CatalogException:
+        users = []
+    finally:
+        con.close()
+    if not users:
+        print("no accounts: the dashboard starts in demo mode (add one with `python -m data users add`)")
+        return 0
+    header = ("username", "role", "manager_id", "display_name", "status", "sign-in")
+    rows = [(u["username"], u["role"], u["manager_id"] or "", u["display_name"] or "",
+             "disabled" if u["disabled"] else "enabled", "password" if u["has_password"] else "OIDC only")
+            for u in users]
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    from data import accounts
+
+    db = _db(args)
+    _precheck(db, lambda con: accounts.existing_user(con, args.username))
+    with store.writing(db, action=f"users {args.command_users} {args.username}", who=getpass.getuser(),
+                       refresh=False) as con:
+        accounts.set_disabled(con, args.username, disabled=args.command_users == "disable")
+    print(f"{args.command_users}d user {args.username} in {db}")
+    return 0
+
+
+def cmd_users_passwd(args) -> int:
+    from data import accounts
+
+    db = _db(args)
+    _precheck(db, lambda con: accounts.existing_user(con, args.username))
+    hashed = accounts.hash_password(_read_password(args, args.username))
+    with store.writing(db, action=f"users passwd {args.username}", who=getpass.getuser(), refresh=False) as con:
+        accounts.set_password(con, args.username, hashed)
+    print(f"changed the password of {args.username} in {db}")
+    return 0
+
+
+def _users_parser(sub) -> None:
+    from data.schema import ROLES
+
+    users = sub.add_parser("users", help="add, list, disable dashboard accounts; change passwords",
+                           description="dashboard accounts (bcrypt-hashed passwords in the warehouse)")
+    commands = users.add_subparsers(dest="command_users", required=True, parser_class=OneLineParser)
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        p = commands.add_parser(name, help=help_, description=help_)
+        p.add_argument("--db", help="warehouse file (default: $JINYE_DB, jinye.toml, var/jinye.duckdb)")
+        return p
+
+    def password_source(p: argparse.ArgumentParser, no_password: bool) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--password-stdin", action="store_true",
+                           help="read the password from the first line of stdin instead of a prompt")
+        if no_password:
+            group.add_argument("--no-password", action="store_true",
+                               help="no local password: the account signs in through OIDC only")
+
+    a = add("add", "add an account (asks for the password)")
+    a.add_argument("username", help="login name, or the e-mail the OIDC provider reports")
+    a.add_argument("--role", required=True, choices=ROLES)
+    a.add_argument("--manager-id", help="customer_manager only: the manager whose clients they see")
+    a.add_argument("--display-name", help="shown in the dashboard's sidebar")
+    a.add_argument("--brand", help="brand_manager only: the brand they look after first")
+    password_source(a, no_password=True)
+    a.set_defaults(func=cmd_users_add)
+    add("list", "list the accounts (never the password hashes)").set_defaults(func=cmd_users_list)
+    for name, help_ in (("disable", "disable an account: it can no longer sign in"),
+                        ("enable", "enable a disabled account again")):
+        d = add(name, help_)
+        d.add_argument("username")
+        d.set_defaults(func=cmd_users_disable)
+    pw = add("passwd", "set a new password for an account (asks for it)")
+    pw.add_argument("username")
+    password_source(pw, no_password=False)
+    pw.set_defaults(func=cmd_users_passwd)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -165,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("check", "report integrity and freshness").set_defaults(func=cmd_check)
     add("refresh", "rebuild the derived aggregate tables").set_defaults(func=cmd_refresh)
+    _users_parser(sub)
     return parser
 
 
