@@ -83,6 +83,9 @@ def main() -> None:
         if who.role in REVIEW_ROLES:
             analysis.append(st.Page(PAGES / "forecast_accuracy.py", title=t("page.forecast_accuracy"),
                                     icon=":material/target:", url_path="forecast-accuracy"))
+            # Releasing scarce supply is the marketing department's decision (06-allocation.md).
+            analysis.append(st.Page(PAGES / "allocation.py", title=t("page.allocation"),
+                                    icon=":material/local_shipping:", url_path="allocation"))
     admin = []
     if data_admin.may_administer(who.role):
         admin.append(st.Page(PAGES / "data.py", title=t("page.data"), icon=":material/database:",

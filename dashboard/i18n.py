@@ -168,6 +168,7 @@ from dashboard.i18n_kpis import STRINGS as _KPI_STRINGS  # noqa: E402
 STRINGS.update(_KPI_STRINGS)
 from dashboard.i18n_warnings import STRINGS as _WARNING_STRINGS; STRINGS.update(_WARNING_STRINGS)  # noqa: E402,E702
 from dashboard.i18n_forecast import STRINGS as _FORECAST_STRINGS; STRINGS.update(_FORECAST_STRINGS)  # noqa: E402,E702
+from dashboard.i18n_allocation import STRINGS as _ALLOCATION_STRINGS; STRINGS.update(_ALLOCATION_STRINGS)  # noqa: E402,E702
 
 
 def language() -> str:

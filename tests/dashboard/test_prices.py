@@ -44,7 +44,8 @@ def test_products_below_the_threshold_follow_the_input(page_app, library):
     assert listed(), "the demo city plants oversupplied products whose index slides"
     at.number_input(key="pr_threshold").set_value(100.0).run()
     assert listed() == set(table.loc[table["price_index"] < 100, "level_key"])
-    assert not at.get("page_link")  # no allocation page yet: the list carries no link
+    # the list links to the allocation page, where the release can be cut (控量稳价)
+    assert [link.proto.page for link in at.get("page_link")] == ["allocation"]
 
 
 def test_outliers_are_beyond_the_chosen_z(page_app):
