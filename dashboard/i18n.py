@@ -34,6 +34,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.login": ("登录", "Log in"),
     "auth.bad_login": ("用户名或密码错误。", "Wrong username or password."),
     "auth.no_managers": ("仓库中没有客户经理。", "The warehouse has no customer managers."),
+    "auth.expired": ("登录已超时，请重新登录。", "Your session has expired: please log in again."),
+    "auth.sso_hint": ("请使用单位统一身份认证登录。", "Sign in with your organisation's account."),
+    "auth.sso_login": ("统一身份认证登录", "Sign in"),
+    "auth.no_access": ("账号 {email} 没有本系统的访问权限，请联系系统管理员开通。",
+                       "{email} has no access to this dashboard: ask an administrator to add the account."),
     # filters
     "filters.title": ("全局筛选", "Global filters"),
     "filters.date_range": ("日期范围", "Date range"),

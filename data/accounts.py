@@ -53,15 +53,17 @@ def check_password(con: duckdb.DuckDBPyConnection, username: str, password: str)
     return Viewer(username=row[0], role=row[1], manager_id=row[2], display_name=row[3])
 
 
-def viewer_for_email(con: duckdb.DuckDBPyConnection, email: str | None) -> Viewer | None:
-    """The viewer of an enabled account whose username is ``email`` (case-insensitive), for a
-    sign-in through OIDC; None for an unknown, empty or disabled identity (default deny)."""
-    email = (email or "").strip()
-    if not email:
+def viewer_for(con: duckdb.DuckDBPyConnection, username: str | None) -> Viewer | None:
+    """The viewer of the enabled account ``username`` (case-insensitive), as the table says now:
+    an OIDC identity's e-mail, or a signed-in local account checked again on every run (so a
+    disabled account or a changed role takes effect at the next click). None for an unknown,
+    empty or disabled name (default deny)."""
+    username = (username or "").strip()
+    if not username:
         return None
     rows = con.execute(
         "SELECT username, role, manager_id, display_name FROM users "
-        "WHERE lower(username) = lower(?) AND NOT coalesce(disabled, false)", [email]).fetchall()
+        "WHERE lower(username) = lower(?) AND NOT coalesce(disabled, false)", [username]).fetchall()
     if len(rows) != 1:  # usernames are unique regardless of case; two matches would be a damaged table
         return None
     username, role, manager_id, display_name = rows[0]

@@ -3,7 +3,8 @@
 Lookup order for each setting (later wins):
 1. the defaults below;
 2. ``jinye.toml`` in the working directory, or the file named by ``JINYE_CONFIG``;
-3. environment variables (``JINYE_DB`` for the database path, ``JINYE_DEMO_MODE``).
+3. environment variables (``JINYE_DB`` for the database path, ``JINYE_DEMO_MODE``,
+   ``JINYE_SESSION_IDLE_MINUTES``, ``JINYE_SESSION_MAX_HOURS``).
 
 Secrets (password hashes, OIDC client secrets) never live here: accounts are in the warehouse's
 ``users`` table and OIDC settings in Streamlit's ``secrets.toml``.
@@ -36,6 +37,8 @@ class Settings:
         cache_ttl_seconds: how long the dashboard keeps a query result.
         cache_max_entries: how many results per cached function the dashboard keeps.
         demo_clients: size of the demo city generated on first start.
+        session_idle_minutes: a signed-in session unused this long must sign in again.
+        session_max_hours: a sign-in is good for this long at most, however busy the session.
     """
 
     db_path: Path = DEFAULT_DB
@@ -44,10 +47,13 @@ class Settings:
     cache_ttl_seconds: int = 3600
     cache_max_entries: int = 256
     demo_clients: int = 2000
+    session_idle_minutes: int = 60
+    session_max_hours: int = 8
     extra: dict = field(default_factory=dict)
 
 
-_ENV = {"JINYE_DB": "db_path", "JINYE_DEMO_MODE": "demo_mode"}
+_ENV = {"JINYE_DB": "db_path", "JINYE_DEMO_MODE": "demo_mode",
+        "JINYE_SESSION_IDLE_MINUTES": "session_idle_minutes", "JINYE_SESSION_MAX_HOURS": "session_max_hours"}
 
 
 def _coerce(name: str, value, source: str):

@@ -127,3 +127,24 @@ def test_jinye_key_that_is_not_a_table_raises_config_error(tmp_path):
     _toml(tmp_path, "jinye = 1\n")
     with pytest.raises(ConfigError):
         load_settings(env={})
+
+
+def test_session_limits_default_to_an_hour_idle_and_a_working_day():
+    s = load_settings(env={})
+    assert (s.session_idle_minutes, s.session_max_hours) == (60, 8)
+
+
+def test_session_limits_from_file_then_environment(tmp_path):
+    _toml(tmp_path, "[jinye]\nsession_idle_minutes = 15\nsession_max_hours = 4\n")
+    assert (load_settings(env={}).session_idle_minutes, load_settings(env={}).session_max_hours) == (15, 4)
+    s = load_settings(env={"JINYE_SESSION_IDLE_MINUTES": "5", "JINYE_SESSION_MAX_HOURS": "1"})
+    assert (s.session_idle_minutes, s.session_max_hours) == (5, 1)
+
+
+@pytest.mark.parametrize("var, text", [("JINYE_SESSION_IDLE_MINUTES", "0"),
+                                       ("JINYE_SESSION_MAX_HOURS", "-1"),
+                                       ("JINYE_SESSION_MAX_HOURS", "eight")])
+def test_a_session_limit_that_is_not_a_positive_number_is_refused(var, text):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={var: text})
+    assert var in str(info.value)
