@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
-from scipy.stats import nbinom
+from scipy.special import betainc
 
 REASON_CODES = ("no_sales", "stock_covers", "at_cap", "floor", "smoothing", "demand", "no_supply")
 _BREAKS = np.array([0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512,
@@ -147,15 +147,16 @@ def expected_sales(mean: np.ndarray, cv: float, points: np.ndarray) -> np.ndarra
     order = np.argsort(points.max(axis=1), kind="stable")
     start = 0
     while start < len(order):
-        # Chunks of clients with similar reach, so the grid stays ~4 M cells.
-        top = int(points[order[start]].max()) + 1
-        size = max(1, 4_000_000 // max(top, 1))
+        # Clients in order of reach, a thousand at a time: each chunk's grid is as wide as its
+        # own widest client, not the city's.
+        size = 1024
         rows = order[start:start + size]
         top = int(points[rows].max()) + 1
         grid = np.arange(top)
         m = mean[rows][:, None]
         p = np.where(m > 0, k / (k + m), 1.0)
-        sf = np.where(m > 0, nbinom.sf(grid[None, :], k, p), 0.0)
+        # P(D > g) for D ~ NB(k, p) is I_{1−p}(g + 1, k), without scipy.stats' per-call overhead.
+        sf = np.where(m > 0, betainc(grid[None, :] + 1.0, k, 1.0 - p), 0.0)
         cum = np.concatenate([np.zeros((len(rows), 1)), np.cumsum(sf, axis=1)], axis=1)
         out[rows] = np.take_along_axis(cum, points[rows], axis=1)
         start += size
@@ -196,7 +197,7 @@ def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings()) -> 
     budget = float(supply - lower.sum())
     x, threshold = np.zeros(len(w)), 0.0
     if len(w) and budget > 0:
-        x, threshold, relaxed = _linprog(frame, settings, rows, w, slope, lower, upper, mean, budget)
+        x, threshold, relaxed = _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget)
         notes += relaxed
     elif budget <= 0 and len(w):
         threshold = float(slope.max())
@@ -204,47 +205,116 @@ def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings()) -> 
     alloc = _round_keep_total(q, upper, int(min(supply, np.floor(q.sum() + 1e-6))))
     out = frame[["client_id"]].copy()
     out["lower"], out["upper"], out["qty_alloc"] = lower, upper, alloc
-    out["expected_sales"] = expected_sales(mean, settings.cv, (stock + alloc)[:, None])[:, 0] \
-        - expected_sales(mean, settings.cv, stock[:, None])[:, 0]
+    sold = expected_sales(mean, settings.cv, np.column_stack([stock, stock + alloc]))
+    out["expected_sales"] = sold[:, 1] - sold[:, 0]
     code, text = _reasons(frame, out, settings)
     out["reason_code"], out["reason"] = code, text
     return Solution(out.reset_index(drop=True), int(supply), float(threshold), notes,
                     time.perf_counter() - started)
 
 
-def _linprog(frame, settings, rows, w, slope, lower, upper, mean, budget):
-    """The LP over segment variables; region rows through one total variable Q (sparse)."""
+def _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget):
+    """The LP, solved on the segments whose slope lies near the price of the supply.
+
+    HiGHS takes minutes, not seconds, on the full LP at city scale (hundreds of thousands of
+    bounded variables and one supply row: simplex enters them one by one). But the optimum has a
+    known shape: a segment whose slope is well above the price of a carton is full, one well
+    below it empty. So segments are fixed by the greedy price of the supply row alone, the LP is
+    solved on the ones within ``window`` of it, and every fixed segment is checked against the
+    duals (its reduced cost): any that should not be fixed is freed and the LP solved again. The
+    answer is the full LP's optimum, not an approximation.
+    """
+    n = len(frame)
+    regions = _regions(frame, settings, lower, upper, mean, budget)
+    order = np.argsort(-slope, kind="stable")
+    reach = np.searchsorted(np.cumsum(w[order]), budget)
+    price = float(slope[order[reach]]) if reach < len(order) else 0.0
+    window = 0.05
+    free = np.abs(slope - price) <= window
+    for _ in range(8):
+        full = ~free & (slope > price)
+        budget_left = budget - float(w[full].sum())
+        if budget_left < 0 or not free.any():  # the guess fixed too much: look wider
+            window *= 2
+            free |= np.abs(slope - price) <= window
+            continue
+        fixed_lower = lower + np.bincount(rows[full], weights=w[full], minlength=n)
+        got = _linprog(settings, rows[free], w[free], slope[free], fixed_lower, regions, budget_left, n)
+        if got is None or got[2]:
+            break  # a relaxed band or a failure: let the full LP decide
+        x_free, threshold, notes, prices = got
+        p = prices[rows]
+        wrong = (full & (slope < p - 1e-9)) | (~free & ~full & (slope > p + 1e-9))
+        if not wrong.any():
+            x = np.where(full, w, 0.0)
+            x[free] = x_free
+            return x, threshold, notes
+        free |= wrong
+    got = _linprog(settings, rows, w, slope, lower, regions, budget, n)
+    if got is None:
+        raise RuntimeError("the allocation LP failed")
+    return got[:3]
+
+
+def _regions(frame, settings, lower, upper, mean, budget):
+    """Each client's region index and every region's share band, or None without regions.
+
+    A band a region cannot meet is widened to what it can: its caps may not reach the lower
+    share (then the lower end is what the caps reach), its floors may exceed the upper one.
+    """
+    if not (settings.region and settings.region in frame and settings.band < 1 and mean.sum() > 0):
+        return None
+    keys, idx = np.unique(frame[settings.region].fillna("unknown").astype(str).to_numpy(), return_inverse=True)
+    if len(keys) < 2:
+        return None
+    share = np.bincount(idx, weights=mean) / mean.sum()
+    reach = np.bincount(idx, weights=upper) / max(min(budget + lower.sum(), upper.sum()), 1)
+    lo = np.minimum(share * (1 - settings.band), reach)
+    hi = np.maximum(share * (1 + settings.band), np.bincount(idx, weights=lower) / max(lower.sum(), 1))
+    return idx, lo, hi
+
+
+def _linprog(settings, rows, w, slope, lower, regions, budget, n):
+    """One HiGHS solve over segment variables y; with regions one more variable Q = Σ y, so each
+    region row stays sparse (Σ_r y − share · Q rather than a dense row over every variable).
+
+    Returns:
+        (y, price of the supply row, notes, each client's price of a carton: the supply row's
+        plus its region rows'), or None when HiGHS fails.
+    """
     nv = len(w)
-    A = [sparse.csr_matrix(np.ones((1, nv)))]
-    b = [budget]
-    has_regions = bool(settings.region) and settings.region in frame and settings.band < 1
-    if has_regions:
-        region = frame[settings.region].fillna("unknown").astype(str).to_numpy()
-        keys, idx = np.unique(region, return_inverse=True)
-        if len(keys) > 1 and mean.sum() > 0:
-            share = np.bincount(idx, weights=mean) / mean.sum()
-            reach = np.bincount(idx, weights=upper) / max(min(budget + lower.sum(), upper.sum()), 1)
-            lo = np.minimum(share * (1 - settings.band), reach)
-            hi = np.maximum(share * (1 + settings.band),
-                            np.bincount(idx, weights=lower) / max(lower.sum(), 1))
-            L, Lr = float(lower.sum()), np.bincount(idx, weights=lower)
-            member = sparse.csr_matrix((np.ones(nv), (idx[rows], np.arange(nv))), shape=(len(keys), nv))
-            # Σ_r q − lo Q' ≥ 0 and ≤ hi Q', with q = lower + y and Q' = L + Σ y.
-            total = sparse.csr_matrix(np.ones((1, nv)))
-            A += [-(member - sparse.csr_matrix(lo[:, None]) @ total), member - sparse.csr_matrix(hi[:, None]) @ total]
-            b += list(Lr - lo * L), list(hi * L - Lr)
+    for use_regions in ([True, False] if regions is not None else [False]):
+        A = sparse.csr_matrix(np.ones((1, nv)))
+        b = np.array([budget])
+        bnds = np.column_stack([np.zeros(nv), w])
+        if use_regions:
+            idx, lo, hi = regions
+            k = len(lo)
+            L, Lr = float(lower.sum()), np.bincount(idx, weights=lower, minlength=k)
+            member = sparse.csr_matrix((np.ones(nv), (idx[rows], np.arange(nv))), shape=(k, nv))
+            q = sparse.csr_matrix(np.ones((k, 1)))
+            # Σ_r q_i ≥ lo_r (L + Q) and ≤ hi_r (L + Q), with q_i = lower_i + Σ y and Q = Σ y.
+            A = sparse.vstack([sparse.hstack([A, sparse.csr_matrix((1, 1))]),
+                               sparse.hstack([-member, q.multiply(lo[:, None])]),
+                               sparse.hstack([member, -q.multiply(hi[:, None])])])
+            b = np.concatenate([b, Lr - lo * L, hi * L - Lr])
+            eq = sparse.hstack([sparse.csr_matrix(np.ones((1, nv))), sparse.csr_matrix([[-1.0]])])
+            res = linprog(np.append(-slope, 0.0), A_ub=A.tocsc(), b_ub=b, A_eq=eq.tocsc(), b_eq=[0.0],
+                          bounds=np.vstack([bnds, [0, np.inf]]), method="highs")
         else:
-            has_regions = False
-    for use_regions in ([True, False] if has_regions else [False]):
-        A_ub = sparse.vstack(A if use_regions else A[:1]).tocsc()
-        b_ub = np.concatenate([np.atleast_1d(np.asarray(v, float)) for v in (b if use_regions else b[:1])])
-        res = linprog(-slope, A_ub=A_ub, b_ub=b_ub, bounds=np.column_stack([np.zeros(nv), w]),
-                      method="highs")
+            res = linprog(-slope, A_ub=A.tocsc(), b_ub=b, bounds=bnds, method="highs")
         if res.status == 0:
+            m = res.ineqlin.marginals  # ≤ 0: what one more unit of each row's bound is worth
+            if use_regions:
+                # the eq row (Q = Σ y) adds its dual to every y; fold it into the price
+                per_region = -m[0] - m[1 + k:1 + 2 * k] + m[1:1 + k] - res.eqlin.marginals[0]
+                prices = per_region[idx]
+            else:
+                prices = np.full(n, -m[0])
             # An infeasible band (caps and floors pinning a region) gives way, not the release.
-            notes = ["region_band_relaxed"] if has_regions and not use_regions else []
-            return res.x, float(-res.ineqlin.marginals[0]), notes
-    raise RuntimeError(f"the allocation LP failed: {res.message}")
+            notes = ["region_band_relaxed"] if regions is not None and not use_regions else []
+            return res.x[:nv], float(-m[0]), notes, prices
+    return None
 
 
 def _round_keep_total(q: np.ndarray, upper: np.ndarray, total: int) -> np.ndarray:
