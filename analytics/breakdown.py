@@ -10,6 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from data.aggregates import group_key
 from data.schema import UNKNOWN
 
 DIMENSIONS = ("district", "market_dept", "territory", "business_format", "grade_band", "market_type")
@@ -44,10 +45,6 @@ def level_keys(products: ir.Table, level: str) -> ir.Table:
     if level == "product":
         return products.select("product_id", level_key=products.product_id,
                                level_name=products.name.fill_null(products.product_id))
-    if level == "brand":
-        brand = products.brand.fill_null(UNKNOWN)
-        return products.select("product_id", level_key=brand, level_name=brand)
-    if level == "price_class":
-        key = products.price_class.cast("string").fill_null(UNKNOWN)
-        return products.select("product_id", level_key=key, level_name=key)
-    return products.select("product_id", level_key=ibis.literal("all"), level_name=ibis.literal("all"))
+    # the keys the refresh sums client x group rows by (data.aggregates), so both paths agree
+    key = group_key(products, level)
+    return products.select("product_id", level_key=key, level_name=key)

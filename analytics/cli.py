@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.kpis import DIMENSIONS, GROWTH, LEVELS, facts_grain, kpi_table
 from analytics.scope import GRANULARITIES, Window
 from data import store
-from data.aggregates import AGGREGATES, outdated
+from data.aggregates import AGGREGATES, GROUP_AGGREGATES, outdated
 from data.cli import OneLineParser
 from data.config import ConfigError, load_settings
 from data.loading import write_frame
@@ -94,9 +94,11 @@ def cmd_kpis(args) -> int:
         window = _window(wh, args)
         b = wh.backend()
         print(f"five rates per {args.period} from {window.start} to {window.end} ...", file=sys.stderr)
-        frame = kpi_table(b.table(AGGREGATES[facts_grain(args.period)]), b.table("clients"),
-                          b.table("products"), window, args.by, args.level, growth=args.growth,
-                          orders=b.table("orders"))
+        grain = facts_grain(args.period)
+        name = GROUP_AGGREGATES.get(grain)
+        groups = b.table(name) if name and wh.has_table(name) else None
+        frame = kpi_table(b.table(AGGREGATES[grain]), b.table("clients"), b.table("products"), window,
+                          args.by, args.level, growth=args.growth, orders=b.table("orders"), groups=groups)
     finally:
         wh.close()
     _write(frame, args.out, started)

@@ -60,7 +60,8 @@ def facts_grain(period: str) -> str:
 
 def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
               by: tuple[str, ...] | list[str] = (), level: str = "all", scope: Scope = Scope(),
-              growth: str = "yoy", orders: ir.Table | None = None) -> pd.DataFrame:
+              growth: str = "yoy", orders: ir.Table | None = None,
+              groups: ir.Table | None = None) -> pd.DataFrame:
     """The five rates and companions for every period of ``window``.
 
     Args:
@@ -73,6 +74,11 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
         scope: region / segment / product filters.
         growth: 'yoy', 'mom' or 'lunar'.
         orders: the raw order lines, needed only for 'lunar' growth.
+        groups: the client x product group facts at the same grain (``agg_client_group_*``),
+            when the warehouse has them: the brand, price class and all levels then read the
+            refresh's per-client roll-up instead of grouping the product rows again. Used only
+            when the scope selects no products below the level (a brand's rates over some of
+            its specifications need the product rows).
 
     Returns:
         One row per period_start x ``by`` x level_key, for every region/segment with active
@@ -98,22 +104,34 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
     p = p.mutate(key=_code(p, ["level_key"]))
     native = facts_grain(window.granularity) == window.granularity
 
+    use_groups = groups is not None and level != "product" and native and \
+        (not scope.product_keys or scope.product_level in ("all", level))
+
+    def client_rows(w: Window) -> ir.Table:
+        """Period x client x key rows of window ``w`` (see ``_per_client_key``)."""
+        if use_groups:
+            return _from_groups(groups, w, level, p)
+        b = ibis.memtable(_periods(w))
+        rows = _client_product_period(_window_facts(facts, w), b, native)
+        return _per_client_key(rows.inner_join(p.select("product_id", "key"), "product_id"), level)
+
     bounds = ibis.memtable(periods)
-    f = facts.filter(facts.period_start.between(literal_date(window.start), literal_date(window.end)))
-    f = f.mutate(period=period_column(f.period_start, window.granularity))
-    per_product = _client_product_period(f, bounds, native)
+    per_product = _client_product_period(_window_facts(facts, window), bounds, native)
     lifetimes = c.select("client_id", "opened_on", "closed_on", "cell")
     active = _active(lifetimes, bounds)
 
-    observed = per_product.filter(per_product.counts > 0).select("period", "client_id").distinct()
+    if use_groups:  # a client's 'all' row has a count when any of its products has one
+        every = _from_groups(groups, window, "all", level_keys(products, "all").mutate(key=0))
+        observed = every.filter(every.counts > 0).select("period", "client_id")
+    else:
+        observed = per_product.filter(per_product.counts > 0).select("period", "client_id").distinct()
     observed = _only_active(observed, lifetimes, bounds)
     # one row per period x client from here on, so counting rows counts clients
     observed = observed.group_by(["period", "cell"]).aggregate(observed_clients=observed.count())
     active_counts = active.group_by(["period", "cell"]).aggregate(active_clients=active.count())
 
-    per_client = _per_client_key(per_product.inner_join(p.select("product_id", "key"), "product_id"), level)
     # the client's cell joined after the roll-up: grouping by it too would only cost time
-    per_client = _only_active(per_client, lifetimes, bounds)
+    per_client = _only_active(client_rows(window), lifetimes, bounds)
     counted = per_client.counts > 0
     carrying = counted & ((per_client.max_stock > 0) | per_client.recent.fill_null(False))
     flags = per_client.mutate(
@@ -129,7 +147,7 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
 
     grouped = _numeric_frame(grouped)
     frame = _grid(_numeric_frame(active_counts), _numeric_frame(observed), grouped)
-    base = _base_volumes(facts, lifetimes, p, window, growth, orders, grouped)
+    base = _base_volumes(client_rows, lifetimes, p, window, growth, orders, grouped)
     frame = frame.merge(base, on=["period_start", "cell", "key"], how="left")
     frame["qty_ordered_base"] = frame["qty_ordered_base"].fillna(0).astype("int64")
     frame = add_rates(frame, weeks=_weeks_per_period(window))
@@ -219,6 +237,24 @@ def _active(clients: ir.Table, bounds: ir.Table) -> ir.Table:
     return j.filter(open_).drop("opened_on", "closed_on", "period_end", "recent_from")
 
 
+def _window_facts(facts: ir.Table, window: Window) -> ir.Table:
+    """The facts of ``window`` with the period (of its granularity) each falls in."""
+    f = facts.filter(facts.period_start.between(literal_date(window.start), literal_date(window.end)))
+    return f.mutate(period=period_column(f.period_start, window.granularity))
+
+
+def _from_groups(groups: ir.Table, window: Window, level: str, keyed: ir.Table) -> ir.Table:
+    """Period x client x key rows of ``window`` from the refresh's client x group table, in the
+    shape ``_per_client_key`` gives (native grain only: a group's last count over a longer
+    period is not the sum of its monthly ones)."""
+    g = groups.filter((groups.level == level)
+                      & groups.period_start.between(literal_date(window.start), literal_date(window.end)))
+    g = g.inner_join(keyed.select("level_key", "key").distinct(), "level_key")
+    return g.select(period=g.period_start, client_id=g.client_id, key=g.key, qty_ordered=g.qty_ordered,
+                    qty_demand=g.qty_demand, amount=g.amount, counts=g.snapshots, stock=g.last_qty_on_hand,
+                    max_stock=g.max_qty_on_hand, sales=g.inferred_sales, recent=g.ordered_56d)
+
+
 def _only_active(rows: ir.Table, clients: ir.Table, bounds: ir.Table) -> ir.Table:
     """Period x client rows of clients active in the period, with the client's other columns.
 
@@ -281,7 +317,7 @@ def _grid(active: pd.DataFrame, observed: pd.DataFrame, grouped: pd.DataFrame) -
     return grid.rename(columns={"period": "period_start"})
 
 
-def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window,
+def _base_volumes(client_rows, clients: ir.Table, products: ir.Table, window: Window,
                   growth: str, orders: ir.Table | None, grouped: pd.DataFrame) -> pd.DataFrame:
     """qty_ordered of the comparison period, keyed by the period it is compared with. Like the
     period's own volume it counts clients active then, so both sides of the ratio count alike.
@@ -289,7 +325,8 @@ def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window
     ``grouped`` (the window's own volumes by period, ``by`` and level key) already holds the base
     of every period whose comparison period lies inside the window; only the earlier ones are
     read again from the facts (none at all for a table starting at the first month of data).
-    ``clients`` and ``products`` carry the codes ``cell`` and ``key``, the grain of the result."""
+    ``client_rows(window)`` gives the period x client x key rows of any window; ``clients`` and
+    ``products`` carry the codes ``cell`` and ``key``, the grain of the result."""
     keys = ["period_start", "cell", "key"]
     if growth == "lunar":
         return _lunar_base(orders, clients, products, window)
@@ -300,7 +337,7 @@ def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window
     parts = [grouped[["period", "cell", "key", "qty_ordered"]].rename(columns={"qty_ordered": "qty_ordered_base"})]
     if first < window.start:
         outside = Window(first, window.start - dt.timedelta(days=1), window.granularity)
-        parts.append(_volumes(facts, clients, products, outside))
+        parts.append(_volumes(client_rows(outside), clients, outside))
     out = pd.concat(parts, ignore_index=True)
     shift = {day: pd.Timestamp(later(day.date())) for day in out["period"].unique()}
     out["period_start"] = out["period"].map(shift).astype(out["period"].dtype)
@@ -308,13 +345,11 @@ def _base_volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window
     return out[[*keys, "qty_ordered_base"]]
 
 
-def _volumes(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Window) -> pd.DataFrame:
-    """qty_ordered by period x cell x key over the clients active in each period."""
-    bounds = ibis.memtable(_periods(window))
-    f = facts.filter(facts.period_start.between(literal_date(window.start), literal_date(window.end)))
-    f = f.mutate(period=period_column(f.period_start, window.granularity))
-    j = _only_active(f.select("period", "client_id", "product_id", "qty_ordered"), clients, bounds)
-    j = j.inner_join(products.select("product_id", "key"), "product_id")
+def _volumes(rows: ir.Table, clients: ir.Table, window: Window) -> pd.DataFrame:
+    """qty_ordered of period x client x key ``rows`` by period x cell x key, over the clients
+    active in each period."""
+    j = _only_active(rows.select("period", "client_id", "key", "qty_ordered"), clients,
+                     ibis.memtable(_periods(window)))
     return _numeric_frame(j.group_by(["period", "cell", "key"]).aggregate(qty_ordered_base=j.qty_ordered.sum()))
 
 

@@ -19,7 +19,7 @@ from analytics.stock import ClientCard, Thresholds, client_card, social_stock, s
 from analytics.volume import facts_table_for, volume_summary, volume_trend
 from dashboard.filters import Choices
 from dashboard.state import settings
-from data.aggregates import AGGREGATES, SOURCES
+from data.aggregates import AGGREGATES, GROUP_AGGREGATES, SOURCES
 from data.calendar_cn import add_months
 from data.warehouse import ScopedWarehouse
 
@@ -82,9 +82,13 @@ def freshness(_swh: ScopedWarehouse, key: tuple) -> dict[str, dt.date | None]:
 # --- five rates ---------------------------------------------------------------------------
 
 def _kpi_inputs(swh: ScopedWarehouse, window: Window, growth: str):
-    facts = swh.table(AGGREGATES[facts_grain(window.granularity)])
+    """The facts, products, orders (lunar growth only) and client x group facts (when built)."""
+    grain = facts_grain(window.granularity)
+    facts = swh.table(AGGREGATES[grain])
     orders = swh.table("orders") if growth == "lunar" else None
-    return facts, swh.table("products"), orders
+    name = GROUP_AGGREGATES.get(grain)
+    groups = swh.table(name) if name and swh.warehouse.has_table(name) else None
+    return facts, swh.table("products"), orders, groups
 
 
 @st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
@@ -92,8 +96,9 @@ def kpis(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window, by: tu
          level: str = "all", growth: str = "yoy") -> pd.DataFrame:
     """``analytics.kpis.kpi_table`` over the viewer's aggregates: one row per period x ``by`` x
     level key (rates NaN where the denominator is empty)."""
-    facts, products, orders = _kpi_inputs(_swh, window, growth)
-    return kpi_table(facts, _swh.table("clients"), products, window, by, level, scope, growth, orders)
+    facts, products, orders, groups = _kpi_inputs(_swh, window, growth)
+    return kpi_table(facts, _swh.table("clients"), products, window, by, level, scope, growth, orders,
+                     groups)
 
 
 def kpis_vs_last_year(swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window,
@@ -125,9 +130,9 @@ def client_kpis(_swh: ScopedWarehouse, key: tuple, scope: Scope, window: Window,
     """
     clients = scope.clients(_swh.table("clients"))
     products_only = Scope(product_level=scope.product_level, product_keys=scope.product_keys)
-    facts, products, orders = _kpi_inputs(_swh, window, growth)
+    facts, products, orders, groups = _kpi_inputs(_swh, window, growth)
     frame = kpi_table(facts, clients, products, window, ("client_id", *extra), level, products_only, growth,
-                      orders)
+                      orders, groups)
     attributes = clients.select("client_id", "name", "district", "market_dept", "territory", "manager_id",
                                 "business_format", "grade", "market_type").to_pandas()
     attributes = attributes[[c for c in attributes.columns if c == "client_id" or c not in frame.columns]]

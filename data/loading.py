@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from data import schema, store
-from data.aggregates import SOURCES
+from data.aggregates import SOURCES, refresh_groups
 from data.importing import ImportReport, Prepared, prepare, read_table_file, upsert
 
 
@@ -129,6 +129,8 @@ def write_validated(db: str | Path, validated: Validated, *, partial: bool = Fal
     with store.writing(db, action=f"load {validated.table}", who=who, fresh="if_missing",
                        refresh=refresh) as con:
         loaded = upsert(con, prepared, validated.table)
+        if validated.table == "products":  # a product may have moved brand or price class
+            refresh_groups(con)
         version = store.read_version(con) + 1
         now = dt.datetime.now()
         for name, digest in zip(validated.file_names, validated.file_hashes):

@@ -428,6 +428,37 @@ def _facts_table(name: str, period_doc: str) -> Table:
 AGG_WEEK = _facts_table("agg_client_product_week", "Monday of the week")
 AGG_MONTH = _facts_table("agg_client_product_month", "first day of the month")
 
+# Product groups a client's facts are also summed to (the KPI levels above the specification).
+PRODUCT_GROUPS = ("brand", "price_class", "all")
+
+
+def _client_group_table(name: str, period_doc: str) -> Table:  # months only: data.aggregates
+    return Table(
+        name,
+        (
+            _c("period_start", "date", required=True, key=True, doc=period_doc),
+            _c("client_id", "text", required=True, key=True),
+            _c("level", "text", required=True, key=True, doc="brand | price_class | all"),
+            _c("level_key", "text", required=True, key=True,
+               doc="the brand, the price class as text, or 'all' ('unknown' when missing)"),
+            _c("qty_demand", "int"),
+            _c("qty_ordered", "int"),
+            _c("amount", "float"),
+            _c("snapshots", "int", doc="stock counts of the group's products in the period"),
+            _c("last_qty_on_hand", "int", doc="Σ of each product's last count; NULL when none counted"),
+            _c("max_qty_on_hand", "int", doc="largest count of any of its products; NULL when none"),
+            _c("inferred_sales", "int", doc="Σ inferred sales; NULL when none counted"),
+            _c("ordered_56d", "bool", doc="any of its products ordered in the 56 days up to the period end"),
+        ),
+        importable=False,
+        doc="derived: one row per period x client x product group (brand, price class, all) with "
+            "a fact; the per-client roll-up the group KPIs count clients on. Built by the refresh, "
+            "not by create_tables: a warehouse without it is read through the product rows.",
+    )
+
+
+AGG_GROUP_MONTH = _client_group_table("agg_client_group_month", "first day of the month")
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (

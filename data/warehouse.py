@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from data import schema, store
-from data.aggregates import AGGREGATES
+from data.aggregates import AGGREGATES, GROUP_AGGREGATES
 
 EVERYTHING_ROLES = frozenset({"admin", "marketing", "brand_manager"})
 PRIVILEGED_ROLES = frozenset({"admin", "marketing"})
@@ -30,6 +30,7 @@ TABLE_POLICY: dict[str, str] = {
     "clients": "client",
     **{name: "client" for name in schema.CLIENT_FACTS},
     **{name: "client" for name in AGGREGATES.values()},
+    **{name: "client" for name in GROUP_AGGREGATES.values()},
     "products": "all",
     "supply_plans": "all",
     "warehouse_meta": "all",

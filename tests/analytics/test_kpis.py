@@ -31,6 +31,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.kpis import kpi_table, lunar_offset
@@ -80,11 +81,14 @@ def wh(tmp_path_factory):
 
 
 def kpis(wh, start=JAN, end=D(2025, 2, 28), granularity="month", by=(), level="product",
-         scope=Scope(), growth="yoy"):
+         scope=Scope(), growth="yoy", groups=True):
+    """kpi_table on the tiny city; with ``groups`` the group levels read the refresh's client x
+    group rows (as the pages and the CLI do), without it they roll the product rows up."""
     b = wh.backend()
-    facts = b.table("agg_client_product_week" if granularity == "week" else "agg_client_product_month")
-    frame = kpi_table(facts, b.table("clients"), b.table("products"), Window.snapped(start, end, granularity),
-                      by, level, scope, growth, orders=b.table("orders"))
+    grain = "week" if granularity == "week" else "month"
+    frame = kpi_table(b.table(f"agg_client_product_{grain}"), b.table("clients"), b.table("products"),
+                      Window.snapped(start, end, granularity), by, level, scope, growth,
+                      orders=b.table("orders"), groups=b.table("agg_client_group_month") if groups and grain == "month" else None)
     return frame
 
 
@@ -265,3 +269,92 @@ def test_planted_stockouts_raise_the_stockout_rate_where_planted(demo_db, demo_s
     others = f[f["level_key"].isin(products) & ~f.index.isin(planted_rows.index)]
     # one planted shelf among about ten carrying clients: the cells stand out above the rest
     assert planted_rows["stockout_rate"].mean() > 1.5 * others["stockout_rate"].mean()
+
+
+# --- the group levels from the refresh's client x group rows ------------------------------------
+
+def _compare(a, b) -> None:
+    assert list(a.columns) == list(b.columns) and len(a) == len(b)
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False,
+                                  rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("level", ["brand", "price_class", "all"])
+@pytest.mark.parametrize("by", [(), ("district",), ("grade_band", "market_type"), ("client_id",)])
+def test_group_rows_give_the_same_table_as_rolling_up_products(wh, level, by):
+    for growth in ("yoy", "mom"):
+        _compare(kpis(wh, by=by, level=level, growth=growth), kpis(wh, by=by, level=level, growth=growth, groups=False))
+
+
+def test_group_rows_hold_the_hand_worked_brand_january(wh):
+    # The refresh's roll-up itself, by hand (see test_groups_sum_their_products): brand X for A
+    # in January is P1 (counted 4 then 0; ordered 6) + P2 (3 then 3): stock 0 + 3, largest 4,
+    # sales (10 + 6 − 4) + (4 − 0) + (3 − 3) = 16.
+    got = wh.cursor().execute("""SELECT qty_ordered, snapshots, last_qty_on_hand, max_qty_on_hand,
+                                        inferred_sales, ordered_56d FROM agg_client_group_month
+                                 WHERE period_start = '2025-01-01' AND client_id = 'A'
+                                   AND level = 'brand' AND level_key = 'X'""").fetchall()
+    assert got == [(6, 4, 3, 4, 16, True)]
+
+
+def test_a_scope_below_the_level_reads_the_product_rows(wh):
+    # Brand X over P1 only is not the brand's group row: A holds 3 of P2 but 0 of P1 in January.
+    only_p1 = Scope(product_level="product", product_keys=("P1",))
+    x = row(kpis(wh, level="brand", scope=only_p1), JAN, "X")
+    check(x, shelf_clients=1, stockout_clients=1, stock_qty=2)
+
+
+def test_demo_city_group_levels_agree_with_the_product_rows(demo_db):
+    wh = Warehouse.open(demo_db)
+    try:
+        b = wh.backend()
+        last = b.table("agg_client_product_month").period_start.max().execute()
+        last = pd.Timestamp(last).date()
+        window = Window.snapped(D(last.year - 1, last.month, 1), last, "month")
+        for by, level in [(("district",), "brand"), (("business_format", "grade_band"), "price_class"),
+                          (("territory",), "all")]:
+            args = (b.table("agg_client_product_month"), b.table("clients"), b.table("products"), window,
+                    by, level)
+            _compare(kpi_table(*args, groups=b.table("agg_client_group_month")), kpi_table(*args))
+    finally:
+        wh.close()
+
+
+def test_a_product_moving_brand_moves_its_group_rows(tmp_path):
+    path = tmp_path / "moved.duckdb"
+    with store.writing(path, action="test", who="tests", fresh=True) as con:
+        _fill(con)
+    csv = tmp_path / "products.csv"
+    csv.write_text("product_id,name,brand,price_class,wholesale_price,retail_price\n"
+                   "P2,p two,Y,3,20.0,25.0\n")
+    from data.loading import load_files
+    load_files(path, "products", [csv])
+    moved = Warehouse.open(path)
+    try:
+        brand = kpis(moved, level="brand")
+        # P2 now belongs to Y: brand X in January is P1 alone (A 0 on hand, B 2), Y is P2 + P3.
+        check(row(brand, JAN, "X"), shelf_clients=1, stockout_clients=1, stock_qty=2)
+        _compare(brand, kpis(moved, level="brand", groups=False))
+    finally:
+        moved.close()
+
+
+def test_an_older_warehouse_gets_whole_group_tables_from_a_partial_refresh(tmp_path):
+    # A warehouse refreshed before the group tables existed, then an import of February: the
+    # refresh builds the group tables for every period, not only from February on.
+    path = tmp_path / "older.duckdb"
+    with store.writing(path, action="test", who="tests", fresh=True) as con:
+        _fill(con)
+    with store.writing(path, action="drop", who="tests", refresh=False) as con:
+        con.execute("DROP TABLE agg_client_group_month")
+    with store.writing(path, action="feb", who="tests", refresh=FEB) as con:
+        con.execute("INSERT INTO orders (order_date, client_id, product_id, qty_demand, qty_ordered, amount)"
+                    " VALUES ('2025-02-10', 'U', 'P2', 1, 1, 20.0)")
+    older = Warehouse.open(path)
+    try:
+        months = older.cursor().execute(
+            "SELECT DISTINCT period_start FROM agg_client_group_month ORDER BY 1").fetchall()
+        assert [m[0] for m in months][:3] == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 12, 1)]
+        _compare(kpis(older, level="brand"), kpis(older, level="brand", groups=False))
+    finally:
+        older.close()
