@@ -51,6 +51,10 @@ def main() -> None:
         return
     who = auth.identify(wh)
     if who is None:
+        # Signed out: no navigation (the last viewer's pages must not linger in the sidebar), yet
+        # every address stays known, so a shared link opens its page once the visitor signs in.
+        st.navigation([st.Page(p, url_path=p.stem.replace("_", "-"), default=p.stem == "overview")
+                       for p in sorted(PAGES.glob("*.py"))], position="hidden")
         return
     swh = state.scoped(wh, who)
     key = queries.cache_key(swh)
