@@ -250,3 +250,15 @@ def test_oidc_sign_in_older_than_the_limit_is_signed_out(app):
     assert not at.metric
     assert at.user.get("is_logged_in") is False  # st.logout() dropped the identity
     assert "viewer" not in at.session_state
+
+
+def test_named_oidc_providers_get_a_button_each(app):
+    at = app()
+    at.secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                           "corp": {"client_id": "a", "client_secret": "b", "server_metadata_url": "https://a"},
+                           "partner": {"client_id": "c", "client_secret": "d", "server_metadata_url": "https://c"}}}
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in (corp)", "Sign in (partner)"]
+    assert not at.text_input and not at.metric
