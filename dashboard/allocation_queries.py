@@ -44,7 +44,12 @@ def _truth_end(swh: ScopedWarehouse) -> dt.date | None:
                        "WHERE table_name = 'truth_consumer_demand'").fetchone()[0]:
         return None
     last = con.execute("SELECT max(week_start) FROM truth_consumer_demand").fetchone()[0]
-    return None if last is None else pd.Timestamp(last).date() + dt.timedelta(days=6)
+    if last is None:
+        return None
+    # The last week may be cut short by the end of the history: only whole days count.
+    end = pd.Timestamp(last).date() + dt.timedelta(days=6)
+    facts = con.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+    return end if facts is None else min(end, pd.Timestamp(facts).date())
 
 
 def last_order_day(swh: ScopedWarehouse) -> dt.date | None:

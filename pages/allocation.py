@@ -96,12 +96,9 @@ if result.outcome is None:
     st.info(t("alloc.no_truth"))
 else:
     st.caption(t("alloc.outcome_hint"))
-    left, right = st.columns([1, 1])
-    with left:
-        aw.outcome_table(result.outcome, f"allocation_outcome_{product}_{start}", key="al_outcome")
-    with right:
-        st.markdown(f"**{t('alloc.fill_chart')}**")
-        st.plotly_chart(aw.fill_chart(result.fill), key="al_fill", config={"displaylogo": False})
+    aw.outcome_table(result.outcome, f"allocation_outcome_{product}_{start}", key="al_outcome")
+    st.markdown(f"**{t('alloc.fill_chart')}**")
+    st.plotly_chart(aw.fill_chart(result.fill), key="al_fill", config={"displaylogo": False})
 
 # --- the two allocations, flags, save -----------------------------------------------------
 tabs = st.tabs([t("alloc.tab_optimal"), t("alloc.tab_baseline"), t("alloc.tab_flags"), t("alloc.tab_runs")])

@@ -118,17 +118,19 @@ def _fill_gap(start: np.ndarray, counts: np.ndarray, gap: int) -> np.ndarray:
     size = gap - lo + 1
     reach = np.zeros((30, len(moves), size), dtype=bool)
     for j in range(30):
+        # The previous moves that keep x_{j-1} ≤ x_j are a prefix of ``moves``: OR them once.
+        prefix = np.logical_or.accumulate(reach[j - 1], axis=0) if j else None
         for m, d in enumerate(moves):
             if start[j] + d < 0:
                 continue
             if j == 0:
                 before = np.zeros(size, dtype=bool)
                 before[-lo] = True
-            else:  # any previous move that keeps x_{j-1} ≤ x_j
-                ok = start[j - 1] + moves <= start[j] + d
-                if not ok.any():
+            else:
+                ok = np.flatnonzero(start[j - 1] + moves <= start[j] + d)
+                if not len(ok):
                     continue
-                before = reach[j - 1, ok].any(axis=0)
+                before = prefix[ok[-1]]
             shift = int(counts[j] * d)
             if shift >= 0:
                 reach[j, m, shift:] = before[:size - shift]

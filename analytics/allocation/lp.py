@@ -229,7 +229,7 @@ def _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget):
     order = np.argsort(-slope, kind="stable")
     reach = np.searchsorted(np.cumsum(w[order]), budget)
     price = float(slope[order[reach]]) if reach < len(order) else 0.0
-    window = 0.05
+    window = 0.01
     free = np.abs(slope - price) <= window
     for _ in range(8):
         full = ~free & (slope > price)
