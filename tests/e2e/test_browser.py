@@ -645,3 +645,34 @@ def test_customer_manager_prints_the_stock_warning_visit_sheet(page, server):
     assert items and all(r[4] in {"断货", "断货风险", "积压", "滞销", "数据过期"} for r in items)
 
     full_page_screenshot(page, "warnings.png")
+
+
+# --- 12. scarce supply, from the price alert to the allocation (README screenshot) ----------
+
+@pytest.mark.e2e
+def test_marketing_allocates_scarce_supply_from_the_price_alert(page, server):
+    """The price page's low-index list leads marketing to 紧俏货源投放: both methods at equal
+    supply, the outcome played out against the demo city's truth, and the recommendation's
+    client list, whose CSV never gives out more than the supply."""
+    open_overview(page, server, "?from=2025-07-01&to=2025-12-31")
+    sidebar(page).get_by_role("link", name="价格监测").click()
+    expect(page.get_by_role("heading", name="价格监测", exact=True)).to_be_visible()
+    settle(page)
+    main(page).get_by_role("link", name="去紧俏货源投放页面调整投放").click()
+    expect(page.get_by_role("heading", name="紧俏货源投放", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/allocation"))
+    settle(page)
+    no_exception(page)
+    card = page.locator('[data-testid="stMetric"]').filter(has_text="可供量")
+    supply = int(card.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+    outcome = grid_with_header(page, "指标", "按档位投放", "推荐方案", "差异")
+    measures = [r[0] for r in grid_rows(outcome)]
+    assert "消费者购买量（条）" in measures and "同档满足率基尼系数" in measures
+    expect(grid_with_header(page, "客户编码", "分配量（条）", "原因")).to_be_visible()
+    panel = main(page).get_by_role("tabpanel").first
+    button = panel.locator('[data-testid="stDownloadButton"]').filter(has_text="下载 CSV").nth(1)
+    file_name, data = download(page, button)
+    assert file_name.startswith("allocation_optimal_")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows and 0 < sum(int(r["分配量（条）"]) for r in rows) <= supply
+    full_page_screenshot(page, "allocation.png")
