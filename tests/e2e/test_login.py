@@ -53,9 +53,9 @@ def server(demo_db, manager, tmp_path_factory) -> Server:
     shutil.copyfile(demo_db, db)
     for username, (role, password) in ACCOUNTS.items():
         extra = ["--manager-id", manager[0], "--display-name", manager[1]] if role == "customer_manager" else []
-        proc = subprocess.run([sys.executable, "-m", "data", "users", "add", username, "--role", role, *extra,
-                               "--password-stdin", "--db", str(db)], input=password + "\n", cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([sys.executable, "-m", "data", "users", "add", username, "--role", role,
+                               *extra, "--password-stdin", "--db", str(db)], input=password + "\n",
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
     running = _start(db, db.parent / "streamlit.log")
     try:
@@ -89,13 +89,13 @@ def nav_links(page: Page) -> list[str]:
     return [t.strip().splitlines()[-1].strip() for t in texts if t.strip()]
 
 
-def others_clients(db: Path, manager_id: str) -> list[tuple[str, str]]:
-    """(client_id, territory) of clients this manager may not see (neither assigned nor in the
-    unassigned pool of the manager's own market department and territory), computed in SQL."""
-    return read_sql(db, "SELECT client_id, territory FROM clients c WHERE coalesce(manager_id, '') <> ? "
-                        "AND NOT (manager_id IS NULL AND EXISTS (SELECT 1 FROM managers m WHERE m.manager_id = ? "
-                        "AND m.market_dept = c.market_dept AND m.territory = c.territory)) "
-                        "AND territory IS NOT NULL ORDER BY client_id", [manager_id, manager_id])
+def own_clients(db: Path, manager_id: str) -> set[str]:
+    """The clients a customer manager may see, computed in SQL: those assigned to the manager,
+    and the unassigned ones of the manager's own market department and territory."""
+    return {r[0] for r in read_sql(
+        db, "SELECT client_id FROM clients c WHERE manager_id = ? OR (manager_id IS NULL AND EXISTS ("
+            "SELECT 1 FROM managers m WHERE m.manager_id = ? AND m.market_dept = c.market_dept "
+            "AND m.territory = c.territory))", [manager_id, manager_id])}
 
 
 # ----------------------------------------------------------------------------- sign-in
@@ -158,8 +158,10 @@ def test_customer_manager_url_naming_another_territory_is_dropped(page, server, 
 @pytest.mark.e2e
 def test_customer_manager_link_to_another_territorys_client_shows_nothing_of_it(page, server, manager):
     manager_id, _, own = manager
-    client, territory = others_clients(server.db, manager_id)[0]
-    name = read_sql(server.db, "SELECT name FROM clients WHERE client_id = ?", [client])[0][0]
+    mine = own_clients(server.db, manager_id)
+    client, name, territory = next(r for r in read_sql(
+        server.db, "SELECT client_id, name, territory FROM clients WHERE territory <> ? ORDER BY client_id",
+        [own]) if r[0] not in mine)
     page.goto(f"{server.url}/warnings?client={client}")
     signed_in(page, "zhang")
     expect(page.get_by_role("heading", name="库存预警", exact=True)).to_be_visible()
@@ -168,14 +170,13 @@ def test_customer_manager_link_to_another_territorys_client_shows_nothing_of_it(
     no_exception(page)
     assert f"client={client}" not in page.url
     body = main(page).inner_text()
-    assert name not in body
-    assert territory == own or territory not in body
-    # Every client the page links to (its cards are ?client= links) is one of the manager's own.
-    mine = {r[0] for r in read_sql(server.db, "SELECT client_id FROM clients WHERE manager_id = ?", [manager_id])}
+    assert name not in body and territory not in body
+    # The card opened instead is the manager's own client, and is what the address now links to.
+    expect(page).to_have_url(re.compile(r"[?&]client="))
+    assert re.search(r"[?&]client=([^&]+)", page.url).group(1) in mine, page.url
     hrefs = page.locator("a[href*='client=']").evaluate_all("as => as.map(a => a.href)")
     linked = {re.search(r"client=([^&]+)", h).group(1) for h in hrefs}
-    assert linked <= mine | {c for c, t in read_sql(server.db, "SELECT client_id, territory FROM clients "
-                                                               "WHERE manager_id IS NULL")}, linked
+    assert linked <= mine, linked - mine  # any link on the page to a client: own clients only
 
 
 @pytest.mark.e2e
