@@ -15,7 +15,8 @@ from analytics.forecast.accuracy import STAGES, review_metrics
 from analytics.forecast.features import festival_markers
 from analytics.forecast.metrics import METRICS
 from dashboard.charts import COLORS, FONT, TICK_FORMAT
-from dashboard.formatting import period_label
+from dashboard.formatting import period_label, signed_percent
+from data.calendar_cn import add_months
 from dashboard.i18n import code_label, t
 
 # The festivals the charts mark (05-forecasting.md: the peaks demand follows); 除夕 sits a day
@@ -68,7 +69,7 @@ def add_festivals(fig: go.Figure, first: dt.date, last: dt.date, top: float) -> 
                           line=dict(color=FESTIVAL_COLORS[name], width=1, dash="dot"))
         fig.add_trace(go.Scatter(x=days, y=[top] * len(days), mode="markers", name=t(f"fc.festival.{name}"),
                                  marker=dict(symbol="triangle-down", size=10, color=FESTIVAL_COLORS[name]),
-                                 hovertemplate="%{x|%Y-%m-%d}", legendgroup="festivals"))
+                                 hovertemplate="%{x|%Y-%m-%d}"))
     return marks
 
 
@@ -87,7 +88,7 @@ def forecast_chart(frame: pd.DataFrame, model: str, freq: str) -> go.Figure:
     for level, colour in (("95", BAND_95), ("80", BAND_80)):
         lo, hi = future[f"{model}_lo_{level}"], future[f"{model}_hi_{level}"]
         fig.add_trace(go.Scatter(x=x + x[::-1], y=list(hi) + list(lo[::-1]), fill="toself", fillcolor=colour,
-                                 line=dict(width=0), name=t(f"fc.interval_{level}"), hoverinfo="skip"))
+                                 mode="lines", line=dict(width=0), name=t(f"fc.interval_{level}"), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=past["period_start"], y=past["actual"], name=t("fc.actual"), mode="lines+markers",
                              line=dict(color=COLORS["current"], width=2), hovertemplate="%{y:,.0f}"))
     # join the forecast to the last actual so the eye reads one line into the future
@@ -97,7 +98,12 @@ def forecast_chart(frame: pd.DataFrame, model: str, freq: str) -> go.Figure:
                              line=dict(color=COLORS["accent"], width=3, dash="dash"), hovertemplate="%{y:,.0f}"))
     top = float(np.nanmax(np.r_[frame["actual"].to_numpy(float), future[f"{model}_hi_95"].to_numpy(float), 1.0]))
     add_festivals(fig, min(frame["period_start"]), _period_end(max(frame["period_start"]), freq), top * 1.05)
-    return _layout(fig, freq, t("fc.axis_demand"))
+    fig = _layout(fig, freq, t("fc.axis_demand"))
+    # open on the last two years and the forecast, so the future is not a sliver at the edge;
+    # the whole history is a zoom-out (double click) away
+    start = max(min(frame["period_start"]), x[0] - dt.timedelta(days=730)) if x else min(frame["period_start"])
+    fig.update_xaxes(range=[start - dt.timedelta(days=15), _period_end(max(frame["period_start"]), freq)])
+    return fig
 
 
 def drill_chart(drilled: pd.DataFrame) -> go.Figure:
@@ -128,6 +134,20 @@ def fva_chart(row: pd.Series) -> go.Figure:
     fig.update_layout(font_family=FONT, margin=dict(l=10, r=10, t=30, b=10), height=320, plot_bgcolor="white",
                       yaxis=dict(title=t("fa.axis_wape"), gridcolor="#EEE", rangemode="tozero"), showlegend=False)
     return fig
+
+
+def same_periods_last_year(frame: pd.DataFrame, model: str, freq: str) -> list[float]:
+    """The actual of the period a year before each forecast period (52 weeks for weeks; NaN
+    where the history does not reach), to put the forecast's change beside it."""
+    actual = dict(zip(frame["period_start"], frame["actual"]))
+    future = frame.loc[frame[model].notna(), "period_start"]
+    before = [d - dt.timedelta(weeks=52) if freq == "week" else add_months(d, -12) for d in future]
+    return [float(actual.get(d, np.nan)) for d in before]
+
+
+def change(value: float, base: float) -> str | None:
+    """The change of ``value`` over ``base`` for a card's delta, or None without a base."""
+    return signed_percent(value / base - 1) if base and np.isfinite(base) and base > 0 else None
 
 
 def _period_end(start: dt.date, freq: str) -> dt.date:

@@ -18,6 +18,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fc.model.ets": ("ETS（农历日历调整）", "ETS (lunar-calendar adjusted)"),
     "fc.model.gbm": ("全局梯度提升模型", "Global gradient boosting"),
     "fc.model.gbm+ets": ("梯度提升 + ETS 组合", "Boosting + ETS combination"),
+    # short names for the cards
+    "fc.model_short.naive": ("朴素", "Naive"),
+    "fc.model_short.seasonal_naive": ("季节朴素", "Seasonal naive"),
+    "fc.model_short.rule": ("前三月规则", "Rule"),
+    "fc.model_short.ets": ("ETS", "ETS"),
+    "fc.model_short.gbm": ("梯度提升", "Boosting"),
+    "fc.model_short.gbm+ets": ("提升+ETS", "Boost + ETS"),
     # region levels
     "fc.region.district": ("区县", "District"),
     "fc.region.market_dept": ("市场部", "Market department"),
@@ -56,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fc.card_model_help": ("区间来自该模型在本层级的回测误差。", "Intervals come from this model's backtest errors at this level."),
     "fc.card_next": ("{period} 预测", "Forecast {period}"),
     "fc.card_interval": ("80% 区间：{lo} – {hi} 条", "80 % interval: {lo} – {hi} cartons"),
+    "fc.vs_last_year": ("变化为相对去年同期实际需求。", "The change is against the actual demand of the same periods last year."),
     "fc.card_total": ("未来 {h} 个{g}合计", "Next {h} {g}s in total"),
     "fc.card_wape": ("回测 WAPE（本层级）", "Backtest WAPE (this level)"),
     "fc.card_wape_help": ("加权绝对百分比误差 = Σ|预测 − 实际| ÷ Σ实际，滚动回测中本层级全部序列。",

@@ -82,16 +82,19 @@ series_id = coded(st.selectbox, t("fc.series", n=len(listing)), list(listing["se
                   key=f"fc_series_{level}_{region}", format_func=labels.get, default=listing["series_id"].iloc[0])
 frame = run.series(series_id, shown)
 future = frame[frame[shown].notna()]
+last_year = fw.same_periods_last_year(frame, shown, freq)
 cards = st.columns(4)
-cards[0].metric(t("fc.card_model"), fw.model_label(shown), border=True, help=t("fc.card_model_help"))
-cards[1].metric(t("fc.card_next", period=period_label(run.periods[0], freq)), big_number(future[shown].iloc[0], "条"),
-                border=True, help=t("fc.card_interval", lo=big_number(future[f"{shown}_lo_80"].iloc[0]),
-                                    hi=big_number(future[f"{shown}_hi_80"].iloc[0])))
-cards[2].metric(t("fc.card_total", h=horizon, g=t(f"gran.{freq}")), big_number(future[shown].sum(), "条"),
-                border=True)
+cards[0].metric(t("fc.card_next", period=period_label(run.periods[0], freq)), big_number(future[shown].iloc[0], "条"),
+                fw.change(future[shown].iloc[0], last_year[0]), border=True,
+                help=t("fc.card_interval", lo=big_number(future[f"{shown}_lo_80"].iloc[0]),
+                       hi=big_number(future[f"{shown}_hi_80"].iloc[0])) + "\n\n" + t("fc.vs_last_year"))
+cards[1].metric(t("fc.card_total", h=horizon, g=t(f"gran.{freq}")), big_number(future[shown].sum(), "条"),
+                fw.change(future[shown].sum(), sum(last_year)), border=True, help=t("fc.vs_last_year"))
 level_metrics = run.metrics(["model"]).set_index("model")
 wape = level_metrics["wape"].get(shown)
-cards[3].metric(t("fc.card_wape"), percent(wape), border=True, help=t("fc.card_wape_help"))
+cards[2].metric(t("fc.card_wape"), percent(wape), border=True, help=t("fc.card_wape_help"))
+cards[3].metric(t("fc.card_model"), t(f"fc.model_short.{shown}"), border=True,
+                help=fw.model_label(shown) + "\n\n" + t("fc.card_model_help"))
 
 st.subheader(t("fc.chart_title", series=labels[series_id]))
 st.plotly_chart(fw.forecast_chart(frame, shown, freq), config={"displaylogo": False}, key="fc_chart")

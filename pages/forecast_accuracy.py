@@ -75,15 +75,12 @@ cards[2].metric(t("fa.card_fva_model"), signed_points(chain["fva_model"]), borde
                 help=t("fa.card_fva_help"))
 cards[3].metric(t("fa.card_fva_manager"), signed_points(chain["fva_manager"]), border=True,
                 help=t("fa.card_fva_help"))
-left, right = st.columns([3, 2])
-with left:
-    table = overall.reset_index()
-    table["stage"] = table["stage"].map(fw.stage_label)
-    show_table(fw.metrics_frame(table, {"stage": t("fa.stage")}), f"forecast_accuracy_{kind}", key="fa_overall",
-               decimals={fw.metric_label("mase"): 2})
-with right:
-    st.markdown(f"**{t('fa.fva_chart')}**", help=t("fa.card_fva_help"))
-    st.plotly_chart(fw.fva_chart(chain), config={"displaylogo": False}, key="fa_fva_chart")
+table = overall.reset_index()
+table["stage"] = table["stage"].map(fw.stage_label)
+show_table(fw.metrics_frame(table, {"stage": t("fa.stage")}), f"forecast_accuracy_{kind}", key="fa_overall",
+           decimals={fw.metric_label("mase"): 2})
+st.markdown(f"**{t('fa.fva_chart')}**", help=t("fa.card_fva_help"))
+st.plotly_chart(fw.fva_chart(chain), config={"displaylogo": False}, key="fa_fva_chart")
 
 # --- by manager / territory / brand / month -----------------------------------------------
 st.subheader(t("fa.by_title", by=t(f"fa.by.{by}")))

@@ -129,6 +129,9 @@ def test_plan_chart_and_cards_are_the_librarys_run(page_app, brand_district):
     assert D(2025, 10, 1) in dates(trace(fig, "National Day")["x"])
     first = series[name].dropna().iloc[0]
     assert metrics(at)["Forecast 2026-01"] == (f"{first:,.0f} 条" if first < 1e4 else f"{first / 1e3:,.1f}K 条")
+    january = series.set_index("period_start").loc[D(2025, 1, 1), "actual"]  # the same month last year
+    card = next(m for m in at.metric if m.label == "Forecast 2026-01")
+    assert card.delta == f"{100 * (first / january - 1):+.1f}%"
     wape = run.metrics(["model"]).set_index("model").loc[name, "wape"]
     assert metrics(at)["Backtest WAPE (this level)"] == f"{100 * wape:.1f}%"
 
