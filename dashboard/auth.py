@@ -110,6 +110,11 @@ def _token_time(user) -> float | None:
         return None
 
 
+def _sign_out_at_provider() -> None:
+    st.logout()  # drops Streamlit's identity cookie; the browser is sent on to sign out
+    st.stop()  # and this run draws nothing more of the pages just left
+
+
 def oidc_sign_in(wh: Warehouse, providers: list[str | None]) -> Viewer | None:
     """Sign-in through the identity provider, mapped to an account by e-mail."""
     user = st.user
@@ -140,9 +145,9 @@ def oidc_sign_in(wh: Warehouse, providers: list[str | None]) -> Viewer | None:
         st.error(t("auth.no_access", email=email or "—"))
         if st.button(t("auth.logout"), key="logout"):
             sessions.end()
-            st.logout()
+            _sign_out_at_provider()
         return None
-    _signed_in(who, st.logout)
+    _signed_in(who, _sign_out_at_provider)
     return who
 
 

@@ -262,3 +262,14 @@ def test_named_oidc_providers_get_a_button_each(app):
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in (corp)", "Sign in (partner)"]
     assert not at.text_input and not at.metric
+
+
+def test_oidc_logout_drops_the_identity_and_shows_nothing_more(app):
+    at = oidc(app, {"is_logged_in": True, "email": "li.si@corp.example", "iat": time.time() - 60})
+    assert at.metric
+    at.sidebar.button(key="logout").click().run()
+    assert not at.exception
+    assert at.user.get("is_logged_in") is False
+    assert not at.metric and "viewer" not in at.session_state
+    at.run()  # the next run offers the provider's sign-in again
+    assert [b.label for b in at.button] == ["Sign in"]
