@@ -647,6 +647,46 @@ def test_customer_manager_prints_the_stock_warning_visit_sheet(page, server):
     full_page_screenshot(page, "warnings.png")
 
 
+# --- 11. demand forecasts and their review (README screenshots) -----------------------------
+
+FIT_TIMEOUT_MS = 180_000  # the first forecast of a cold server fits and backtests every model
+
+
+@pytest.mark.e2e
+def test_forecast_plan_exports_and_the_accuracy_review_drills(page, server):
+    """Marketing opens 需求预测: history, forecast and intervals with the festivals marked, the plan
+    table whose CSV adds up row by row; then 预测准确度: the stages side by side and the drill."""
+    open_overview(page, server, "?from=2025-07-01&to=2025-12-31")
+    sidebar(page).get_by_role("link", name="需求预测").click()
+    expect(page.get_by_role("heading", name="需求预测", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/forecast\?.*to=2025-12-31"))
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=FIT_TIMEOUT_MS)
+    settle(page, FIT_TIMEOUT_MS)
+    no_exception(page)
+    chart = main(page).locator('[data-testid="stPlotlyChart"]').first
+    expect(chart.get_by_text("春节").first).to_be_attached()  # the festival markers' legend
+    plan = grid_with_header(page, "品牌", "区县", "模型", "合计")
+    assert grid_rows(plan)
+    file_name, data = download(page, download_button(main(page), "下载 CSV"))
+    assert file_name.startswith("forecast_plan_brand_district_month")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    periods = [c for c in rows[0] if re.fullmatch(r"\d{4}-\d{2}", c)]
+    assert periods == ["2026-01", "2026-02", "2026-03"]
+    assert all(int(r["合计"]) == sum(int(r[p]) for p in periods) for r in rows)
+    full_page_screenshot(page, "forecast.png")
+
+    sidebar(page).get_by_role("link", name="预测准确度").click()
+    expect(page.get_by_role("heading", name="预测准确度", exact=True)).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_visible(timeout=FIT_TIMEOUT_MS)
+    settle(page, FIT_TIMEOUT_MS)
+    no_exception(page)
+    expect(main(page).get_by_text("回看 2025-07 至 2025-12（6 个月）")).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="客户经理预测 WAPE")).to_be_visible()
+    drill = grid_with_header(page, "期间", "实际需求", "模型", "客户经理预测")
+    assert len(grid_rows(drill)) == 6
+    full_page_screenshot(page, "forecast-accuracy.png")
+
+
 # --- 12. scarce supply, from the price alert to the allocation (README screenshot) ----------
 
 @pytest.mark.e2e
