@@ -705,10 +705,12 @@ def test_marketing_allocates_scarce_supply_from_the_price_alert(page, server):
     no_exception(page)
     card = page.locator('[data-testid="stMetric"]').filter(has_text="可供量")
     supply = int(card.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
-    outcome = grid_with_header(page, "指标", "按档位投放", "推荐方案", "差异")
+    # the grids mount one after another on a loaded machine: wait for each, do not just look
+    outcome = wait_until(page, lambda: grid_with_header(page, "指标", "按档位投放", "推荐方案", "差异"),
+                         "the outcome table")
     measures = [r[0] for r in grid_rows(outcome)]
     assert "消费者购买量（条）" in measures and "同档满足率基尼系数" in measures
-    expect(grid_with_header(page, "客户编码", "分配量（条）", "原因")).to_be_visible()
+    wait_until(page, lambda: grid_with_header(page, "客户编码", "分配量（条）", "原因"), "the client list")
     panel = main(page).get_by_role("tabpanel").first
     button = panel.locator('[data-testid="stDownloadButton"]').filter(has_text="下载 CSV").nth(1)
     file_name, data = download(page, button)
