@@ -40,11 +40,17 @@ def load_truth(con: duckdb.DuckDBPyConnection, product_id: str, period: Period) 
 
     Returns:
         One row per client with a truth row for the product in or just before the period:
-        client_id, demand, start_stock; None when there is no truth for the period.
+        client_id, demand, start_stock; None when there is no truth for the period, or the
+        history (the latest order) ends before the period does.
     """
     found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
                         "'truth_consumer_demand'").fetchone()[0]
     if not found:
+        return None
+    # A period the history does not cover to its last day (a future week, or the last week cut
+    # short by the end of the data) would be played out against part of its demand.
+    last = con.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+    if last is None or period.end > last:
         return None
     before = period.start - dt.timedelta(days=7)
     frame = con.execute("""

@@ -69,6 +69,18 @@ def test_no_worse_fairness(city):
     assert out[0] <= out[1]
 
 
+def test_a_period_past_the_history_is_not_played_out(demo_db):
+    # The demo city ends on 2025-12-31, inside this week: part of its demand was never simulated.
+    wh = Warehouse.open(demo_db)
+    try:
+        con = wh.cursor()
+        pid = con.execute("SELECT min(entity_id) FROM truth_facts WHERE kind = 'scarce_product'").fetchone()[0]
+        assert load_truth(con, pid, Period(dt.date(2025, 12, 29), dt.date(2026, 1, 4))) is None
+        assert load_truth(con, pid, Period(dt.date(2025, 12, 22), dt.date(2025, 12, 28))) is not None
+    finally:
+        wh.close()
+
+
 def test_inflating_clients_gain_nothing(city):
     for _, _, c in city.values():
         assert c.outcome.set_index("metric").loc["inflation_gain", "optimal"] <= 0
