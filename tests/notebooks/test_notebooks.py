@@ -17,7 +17,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS][:2] == ["01_five_rates.ipynb", "02_seasonality_forecast.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01_five_rates.ipynb", "02_seasonality_forecast.ipynb",
+                                           "03_allocation.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
