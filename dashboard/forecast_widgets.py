@@ -44,7 +44,8 @@ def metric_label(metric: str) -> str:
 def _layout(fig: go.Figure, freq: str, y_title: str) -> go.Figure:
     fig.update_layout(
         font_family=FONT, margin=dict(l=10, r=10, t=40, b=10), height=420, plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1), hovermode="x unified",
+        # legend on the left: on the right it runs under Plotly's toolbar
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0), hovermode="x unified",
         yaxis=dict(title=y_title, gridcolor="#EEE", rangemode="tozero", tickformat=",.0f"),
         xaxis=dict(title=t("fc.axis_period", freq=t(f"gran.{freq}")), gridcolor="#F5F5F5",
                    tickformat=TICK_FORMAT[freq], hoverformat="%Y-%m-%d"))

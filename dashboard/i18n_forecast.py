@@ -152,5 +152,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Ordered by the WAPE of “{stage}”, worst first; pick one to see every forecast against the "
                       "actual."),
     "fa.drill_pick": ("序列", "Series"),
+    "fa.list_sep": ("、", ", "),
     "fa.festivals": ("图中标出的节日：{days}", "Festivals marked: {days}"),
 }

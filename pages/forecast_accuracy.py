@@ -114,7 +114,7 @@ st.plotly_chart(fw.drill_chart(drilled), config={"displaylogo": False}, key="fa_
 marks = drill_markers(drilled)
 marks = marks[marks["festival"].isin(fw.MARKED)]
 if not marks.empty:
-    st.caption(t("fa.festivals", days="、".join(f"{t('fc.festival.' + f)} {d:%Y-%m-%d}"
+    st.caption(t("fa.festivals", days=t("fa.list_sep").join(f"{t('fc.festival.' + f)} {d:%Y-%m-%d}"
                                                for d, f in zip(marks["date"], marks["festival"]))))
 table = drilled.copy()
 table["month"] = [period_label(m, "month") for m in table["month"]]
