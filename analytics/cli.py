@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
              "auto", 3),
             ("accuracy", "rolling-origin backtest metrics (WAPE, bias, MAPE, MASE, within ±10 %) per model x "
              "level key", "all", 4)):
-        f = sub.add_parser(name, help=help_, description=help_)
+        # argparse %-formats a subcommand's help (not its description): 80 % must be 80 %%
+        f = sub.add_parser(name, help=help_.replace("%", "%%"), description=help_)
         f.add_argument("--db", help="warehouse file (default: $JINYE_DB, jinye.toml, var/jinye.duckdb)")
         f.add_argument("--level", type=_forecast_level, required=True, metavar="LEVEL[,REGION]",
                        help="product level (product, brand, price_class, all), optionally with a region "

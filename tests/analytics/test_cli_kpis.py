@@ -87,3 +87,12 @@ def test_bad_output_and_missing_warehouse(tmp_path, capsys):
     assert done.stderr.strip().count("\n") == 0
     done = run_here(capsys, "kpis", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "k.txt"))
     assert done.returncode != 0 and ".csv, .parquet, .xlsx" in done.stderr
+
+
+def test_help_lists_every_command(capsys):
+    # every subcommand's one-line help is shown (a stray % in one once broke the whole listing)
+    done = run_here(capsys, "--help")
+    assert done.returncode == 0, done.stderr
+    for name in ("kpis", "prices", "warnings", "forecast", "accuracy", "allocate"):
+        assert f"    {name} " in done.stdout
+    assert "80 % and 95 %" in done.stdout
