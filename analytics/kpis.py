@@ -120,7 +120,7 @@ def kpi_table(facts: ir.Table, clients: ir.Table, products: ir.Table, window: Wi
     lifetimes = c.select("client_id", "opened_on", "closed_on", "cell")
     active = _active(lifetimes, bounds)
 
-    if use_groups:  # a client's 'all' row has a count when any of its products has one
+    if groups is not None and native:  # a client's 'all' row has a count when any product has one
         every = _from_groups(groups, window, "all", level_keys(products, "all").mutate(key=0))
         observed = every.filter(every.counts > 0).select("period", "client_id")
     else:

@@ -60,6 +60,7 @@ import pandas as pd  # noqa: E402
 
 PHASES = ("ibis-full", "ibis-pages", "pandas")
 AGG = "agg_client_product_month"
+GROUPS = "agg_client_group_month"
 DIMS = ("district", "market_dept", "territory", "business_format", "grade_band", "market_type")
 COUNT_COLUMNS = ["active_clients", "observed_clients", "buying_clients", "shelf_clients",
                  "carrying_clients", "selling_clients", "stockout_clients"]
@@ -350,8 +351,10 @@ def _kpis(b, q: dict) -> pd.DataFrame:
 
     window = Window.snapped(dt.date.fromisoformat(q["start"]), dt.date.fromisoformat(q["end"]), "month")
     scope = Scope(districts=tuple(q["districts"]))
+    # as the pages and the CLI call it: with the refresh's client x group rows when built
+    groups = b.table(GROUPS) if GROUPS in b.list_tables() else None
     return kpi_table(b.table(AGG), b.table("clients"), b.table("products"), window, q["by"],
-                     q["level"], scope=scope)
+                     q["level"], scope=scope, groups=groups)
 
 
 def _summary(times: list[float]) -> dict:
