@@ -163,7 +163,7 @@ def expected_sales(mean: np.ndarray, cv: float, points: np.ndarray) -> np.ndarra
     return out
 
 
-def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings()) -> Solution:
+def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings(), whole: bool = False) -> Solution:
     """The recommendation for one product and period.
 
     Args:
@@ -171,6 +171,8 @@ def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings()) -> 
             weekly_rate, sells, last_qty, and ``settings.region`` when balancing regions.
         supply: cartons to release (≥ 0).
         settings: the knobs.
+        whole: hand HiGHS the whole LP instead of the segments near the supply's price (the
+            same optimum, minutes instead of a second at city scale; a reference for checks).
 
     Returns:
         The solution (see ``Solution``); Σ qty_alloc ≤ supply, all whole cartons.
@@ -197,7 +199,7 @@ def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings()) -> 
     budget = float(supply - lower.sum())
     x, threshold = np.zeros(len(w)), 0.0
     if len(w) and budget > 0:
-        x, threshold, relaxed = _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget)
+        x, threshold, relaxed = _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget, whole)
         notes += relaxed
     elif budget <= 0 and len(w):
         threshold = float(slope.max())
@@ -213,7 +215,7 @@ def solve(frame: pd.DataFrame, supply: int, settings: Settings = Settings()) -> 
                     time.perf_counter() - started)
 
 
-def _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget):
+def _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget, whole=False):
     """The LP, solved on the segments whose slope lies near the price of the supply.
 
     HiGHS takes minutes, not seconds, on the full LP at city scale (hundreds of thousands of
@@ -231,7 +233,7 @@ def _solve_lp(frame, settings, rows, w, slope, lower, upper, mean, budget):
     price = float(slope[order[reach]]) if reach < len(order) else 0.0
     window = 0.01
     free = np.abs(slope - price) <= window
-    for _ in range(8):
+    for _ in range(0 if whole else 8):
         full = ~free & (slope > price)
         budget_left = budget - float(w[full].sum())
         if budget_left < 0 or not free.any():  # the guess fixed too much: look wider

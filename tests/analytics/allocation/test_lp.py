@@ -129,23 +129,15 @@ def test_negative_supply_is_refused():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fixing_far_segments_keeps_the_full_lp_optimum(seed, monkeypatch):
+def test_fixing_far_segments_keeps_the_full_lp_optimum(seed):
     # The solver fixes segments far from the supply's price and checks them by reduced cost; the
     # answer must be the one HiGHS gives on the whole LP.
-    import analytics.allocation.lp as lp
-
     rng = np.random.default_rng(seed)
     n = 400
     frame = _frame(list(rng.gamma(1.5, 2, n)), list(rng.poisson(2, n).astype(float)), list(rng.random(n) < 0.8),
                    list(rng.integers(0, 6, n).astype(float)), list(rng.choice(["a", "b", "c", "d"], n)))
     s = Settings(band=0.05)
     fixed = solve(frame, 700, s).clients
-
-    def whole(frame, settings, rows, w, slope, lower, upper, mean, budget):
-        regions = lp._regions(frame, settings, lower, upper, mean, budget)
-        return lp._linprog(settings, rows, w, slope, lower, regions, budget, len(frame))[:3]
-
-    monkeypatch.setattr(lp, "_solve_lp", whole)
-    full = solve(frame, 700, s).clients
+    full = solve(frame, 700, s, whole=True).clients
     assert fixed["expected_sales"].sum() == pytest.approx(full["expected_sales"].sum(), abs=1e-6)
     assert fixed["qty_alloc"].sum() == full["qty_alloc"].sum() == 700
