@@ -5,7 +5,7 @@ Not a pass/fail test (pytest does not collect it). Run it by hand on a warehouse
     cd /work/main && PYTHONPATH=. .venv/bin/python tests/bench/bench_forecast.py --db /tmp/kpi2000.duckdb
     ... [--freq month] [--horizon 3] [--windows 20] [--step 1] [--level product,district]
         [--speed-series 10000]
-        [--ets-sample 1000] [--skip-autoets] [--json figures.json]
+        [--ets-sample 1000] [--skip-autoets] [--skip-ets] [--json figures.json]
 
 Two parts:
 
@@ -162,7 +162,8 @@ def _speed_row(name, fitted, wall, used, factor, total) -> dict:
 
 # -- accuracy ----------------------------------------------------------------------------------
 
-def accuracy(wh: Warehouse, level_text: str, freq: str, h: int, windows: int, step: int, autoets: bool) -> dict:
+def accuracy(wh: Warehouse, level_text: str, freq: str, h: int, windows: int, step: int, autoets: bool,
+             ets: bool = True) -> dict:
     level, region = parse_level(level_text)
     b = wh.backend()
     facts = b.table(f"agg_client_product_{freq}")
@@ -170,14 +171,15 @@ def accuracy(wh: Warehouse, level_text: str, freq: str, h: int, windows: int, st
     base = from_long(base_series(facts, b.table("clients"), b.table("products"), last), BASE_KEYS, freq, last)
     print(f"\n## accuracy: {level} x {region} per {freq}, {windows} origins {step} {freq}(s) apart, h = {h}; "
           f"base {base.n_series:,} specification x territory series, {base.periods[0]} to {base.periods[-1]}")
-    singles = ["naive", "seasonal_naive", "rule", "ets", "gbm"]
+    singles = ["naive", "seasonal_naive", "rule", *(["ets"] if ets else []), "gbm"]
     bt, wall, used = timed(lambda: run_backtest(base, singles, h, windows, step=step))
-    bt.with_models(MODEL_ORDER)
+    order = [m for m in MODEL_ORDER if ets or "ets" not in m]
+    bt.with_models(order)
     print(f"backtests of {len(singles)} models in {wall:.0f} s wall, {used:.0f} s CPU (load {load()})")
     target, s = aggregate(base, level, region)
     t = level_backtest(bt, target, s)
     full = ~np.isnan(target.y[:, 0])  # series with the whole history: every model scores the same cells
-    forecasts = {name: t.forecasts[name] for name in MODEL_ORDER}
+    forecasts = {name: t.forecasts[name] for name in order}
     if autoets:
         fc, wall, used = timed(lambda: autoets_cv(target.take(np.flatnonzero(full)), h, windows, step))
         print(f"AutoETS cross-validation on {int(full.sum()):,} series in {wall:.0f} s wall, {used:.0f} s CPU")
@@ -264,6 +266,8 @@ def main() -> int:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-autoets", action="store_true", help="no statsforecast reference")
+    parser.add_argument("--skip-ets", action="store_true",
+                        help="no per-series ETS in the accuracy part (one fit per series and window: slow on weeks)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # statsforecast's and numpy's chatter
@@ -282,7 +286,7 @@ def main() -> int:
             figures["speed"] = speed(wh.cursor(), args.speed_series, args.horizon, args.ets_sample, autoets)
         if not args.skip_accuracy:
             figures["accuracy"] = accuracy(wh, args.level, args.freq, args.horizon, args.windows, args.step,
-                                           autoets)
+                                           autoets, ets=not args.skip_ets)
     finally:
         wh.close()
     if args.json:
