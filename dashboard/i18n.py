@@ -143,6 +143,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.refresh": ("重建汇总表", "Rebuild aggregates"),
     "data.refreshed": ("汇总表已重建。", "Aggregates rebuilt."),
     "data.history": ("导入记录", "Import history"),
+    "data.limit": ("单个文件不超过 {mb} MB。", "Each file at most {mb} MB."),
     "data.too_big": ("文件超过 {mb} MB 上限。", "The file is over the {mb} MB limit."),
     "data.bad_file": ("无法读取文件：{msg}", "Cannot read the file: {msg}"),
     "data.busy": ("另一个导入正在进行，请稍后再试。", "Another import is running; try again shortly."),

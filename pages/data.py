@@ -29,8 +29,11 @@ if flash is not None:
         download_buttons(flash["rejected"], f"rejected_{flash['table']}", key="rejected")
 table = coded(st.selectbox, t("data.table"), data_admin.IMPORTABLE, key="import_table",
               format_func=data_admin.table_label, default=data_admin.IMPORTABLE[0])
+# The browser refuses a file over the limit before sending it (its message is Streamlit's own, in
+# English), so the limit is also stated here in the user's language.
 uploads = st.file_uploader(t("data.files"), type=["csv", "tsv", "txt", "xlsx", "parquet"],
-                           accept_multiple_files=True, key="import_files")
+                           accept_multiple_files=True, key="import_files", max_upload_size=limit_mb)
+st.caption(t("data.limit", mb=limit_mb))
 too_big = [u.name for u in uploads or [] if u.size > limit_mb * 2**20]
 if too_big:
     st.error(t("data.too_big", mb=limit_mb) + " " + ", ".join(too_big))
