@@ -82,7 +82,12 @@ def run(args: argparse.Namespace) -> int:
 def test(args: argparse.Namespace) -> int:
     ensure_venv("requirements-dev.txt")
     ensure_chromium()
-    code = subprocess.call([str(PY), "-m", "pytest", *args.pytest_args], cwd=ROOT)
+    extra = list(args.pytest_args)
+    if not any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in extra):
+        # One worker per core, a whole file per worker (a file's browser server and fixtures
+        # are set up once): the suite is mostly waiting on DuckDB, models and browsers.
+        extra = ["-n", "auto", "--dist", "loadfile", *extra]
+    code = subprocess.call([str(PY), "-m", "pytest", *extra], cwd=ROOT)
     if code == 5:
         say("pytest collected no tests: that is a failure")
         return 1
