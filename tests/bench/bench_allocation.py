@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -49,19 +48,9 @@ from analytics.allocation import Period, Settings, compare, load_inputs, load_tr
 from analytics.allocation.grade import by_grade  # noqa: E402
 from analytics.allocation.simulate import play, summarise  # noqa: E402
 from data.warehouse import Warehouse  # noqa: E402
+from tests.bench.machine import load_average, peak_rss_mb  # noqa: E402
 
 BANDS = np.array([1, 2, 3, 4, 5, 4, 3, 2, 1], dtype=float)
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def city_clients(n: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -58,15 +58,9 @@ from analytics.forecast.pipeline import level_backtest  # noqa: E402
 from analytics.forecast.reconcile import aggregate  # noqa: E402
 from analytics.forecast.series import BASE_KEYS, base_series, history_end, parse_level  # noqa: E402
 from data.warehouse import Warehouse  # noqa: E402
+from tests.bench.machine import load_average  # noqa: E402
 
 MODEL_ORDER = ["naive", "seasonal_naive", "rule", "ets", "gbm", "gbm+ets"]
-
-
-def load() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except OSError:
-        return "?"
 
 
 def cpu() -> float:
@@ -157,7 +151,7 @@ def speed(con, n: int, h: int, ets_sample: int, autoets: bool) -> list[dict]:
 def _speed_row(name, fitted, wall, used, factor, total) -> dict:
     return {"model": name, "series": int(total), "fitted": int(fitted), "wall_s": wall * factor,
             "cpu_s": used * factor, "series_per_s": total / (wall * factor) if wall > 0 else float("inf"),
-            "estimated": factor != 1.0, "load": load()}
+            "estimated": factor != 1.0, "load": load_average()}
 
 
 # -- accuracy ----------------------------------------------------------------------------------
@@ -175,7 +169,7 @@ def accuracy(wh: Warehouse, level_text: str, freq: str, h: int, windows: int, st
     bt, wall, used = timed(lambda: run_backtest(base, singles, h, windows, step=step))
     order = [m for m in MODEL_ORDER if ets or "ets" not in m]
     bt.with_models(order)
-    print(f"backtests of {len(singles)} models in {wall:.0f} s wall, {used:.0f} s CPU (load {load()})")
+    print(f"backtests of {len(singles)} models in {wall:.0f} s wall, {used:.0f} s CPU (load {load_average()})")
     target, s = aggregate(base, level, region)
     t = level_backtest(bt, target, s)
     full = ~np.isnan(target.y[:, 0])  # series with the whole history: every model scores the same cells
@@ -278,7 +272,7 @@ def main() -> int:
         except ImportError:
             print("statsforecast is not installed (pip install -r requirements-dev.txt): no AutoETS reference")
             autoets = False
-    print(f"# forecast benchmark on {args.db} ({os.cpu_count()} cores, load {load()})")
+    print(f"# forecast benchmark on {args.db} ({os.cpu_count()} cores, load {load_average()})")
     figures = {}
     wh = Warehouse.open(args.db)
     try:

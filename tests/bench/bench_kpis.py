@@ -58,6 +58,8 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from tests.bench.machine import load_average  # noqa: E402
+
 PHASES = ("ibis-full", "ibis-pages", "pandas")
 AGG = "agg_client_product_month"
 GROUPS = "agg_client_group_month"
@@ -117,13 +119,6 @@ def _month_end(day: dt.date) -> dt.date:
 
 # ---------------------------------------------------------------------------------------------
 # Memory and load
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _status_kb(field: str) -> int | None:

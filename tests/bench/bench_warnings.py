@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -47,17 +46,7 @@ from analytics.scope import Scope  # noqa: E402
 from analytics.stock import (client_card, latest_snapshot_date, social_stock, status_counts,  # noqa: E402
                              stock_warnings)
 from data.warehouse import Warehouse  # noqa: E402
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from tests.bench.machine import load_average, peak_rss_mb  # noqa: E402
 
 
 def timed(name: str, repeat: int, call) -> tuple[object, dict]:
