@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.scope import GRANULARITIES, PRODUCT_LEVELS, Scope, Window
+from dashboard.formatting import literal
 from dashboard.i18n import labeller, t
 from dashboard.widgets import coded, widget_keys
 
@@ -166,7 +167,10 @@ def sidebar_filters(choices: Choices) -> GlobalFilters:
     sb = st.sidebar
     sb.subheader(t("filters.title"))
     if st.session_state.get("_filters_refused"):
-        sb.warning(t("filters.bad_url", items=", ".join(st.session_state.pop("_filters_refused"))))
+        # A crafted link may carry kilobytes or Markdown in a value: name it, but neither all of
+        # it nor as a link or heading drawn in the app's own message.
+        items = [literal(i) for i in st.session_state.pop("_filters_refused")]
+        sb.warning(t("filters.bad_url", items=", ".join(items)))
 
     dates = sb.date_input(t("filters.date_range"), key="f_dates",
                           min_value=choices.first_day - dt.timedelta(days=366),

@@ -18,7 +18,7 @@ from dashboard import queries
 from dashboard import warnings_widgets as ww
 from dashboard.context import page_context
 from dashboard.export import to_csv, to_xlsx
-from dashboard.formatting import big_number
+from dashboard.formatting import big_number, literal
 from dashboard.i18n import code_label, labeller, language, t
 from dashboard.kpi_widgets import keep, seed
 from dashboard.warnings_export import visit_sheet
@@ -64,7 +64,7 @@ def follow_link() -> None:
     st.session_state["sw_link_seen"] = wanted
     found = queries.find_client(ctx.swh, ctx.key, wanted)
     if found is None:
-        st.warning(t("sw.link_refused", client=wanted))
+        st.warning(t("sw.link_refused", client=literal(wanted)))  # the link's text, not its Markdown
         del st.query_params["client"]
         return
     code = ww.territory_code(found["market_dept"], found["territory"])
