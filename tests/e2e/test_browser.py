@@ -62,16 +62,19 @@ def main(page: Page) -> Locator:
     return page.locator('[data-testid="stMain"]')
 
 
+# True once no script run is going on: no spinner, no stale (greyed) element, no 'running'
+# status widget. Also used by the load runner (tests/load/load_test.py), which drives the async API.
+IDLE_JS = """() => !document.querySelector('[data-testid="stSpinner"]')
+              && !document.querySelector('[data-stale="true"]')
+              && !document.querySelector('[data-testid="stStatusWidget"]')"""
+
+
 def settle(page: Page, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until the current script run is over: no spinner, no stale (greyed) element and no
-    'running' status widget, twice in a row a moment apart."""
-    idle = """() => !document.querySelector('[data-testid="stSpinner"]')
-                 && !document.querySelector('[data-stale="true"]')
-                 && !document.querySelector('[data-testid="stStatusWidget"]')"""
+    """Wait until the current script run is over: ``IDLE_JS`` twice in a row a moment apart."""
     for _ in range(2):
-        page.wait_for_function(idle, timeout=timeout)
+        page.wait_for_function(IDLE_JS, timeout=timeout)
         page.wait_for_timeout(300)
-    page.wait_for_function(idle, timeout=timeout)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def open_overview(page: Page, server: Server, query: str = "") -> None:
