@@ -252,15 +252,8 @@ def run_forecast(facts: ir.Table, clients: ir.Table, products: ir.Table, level: 
     Raises:
         ValueError: a bad level, frequency, horizon or model, or no history.
     """
-    check_freq(freq)
-    check_model(model)
-    check_horizon(horizon, freq)
-    last, first_forecast = history_end(facts, freq, cutoff)
     say = progress or (lambda text: None)
-    say(f"reading demand up to {last} ...")
-    base = from_long(base_series(facts, clients, products, last, scope), BASE_KEYS, freq, last)
-    if base.n_series == 0:
-        raise ValueError("no demand in the history up to the cutoff")
+    base, last, first_forecast = _base_history(facts, clients, products, freq, horizon, cutoff, model, scope, say)
     gap = _periods_between(last, first_forecast, freq) - 1
     h = horizon + gap
     names = list(ALL_MODELS) if model == "all" else [model]
@@ -277,6 +270,25 @@ def run_forecast(facts: ir.Table, clients: ir.Table, products: ir.Table, level: 
         if name in COMBINATIONS:
             base_fc[name] = np.mean([base_fc[m] for m in COMBINATIONS[name]], axis=0)
     return BaseForecast(base, base_fc, bt, h, gap, recommended, base_wape).at(level, region)
+
+
+def _base_history(facts: ir.Table, clients: ir.Table, products: ir.Table, freq: str, horizon: int,
+                  cutoff: dt.date | None, model: str, scope: Scope, say) -> tuple[Panel, dt.date, dt.date]:
+    """The arguments checked (cheap ones first, so refusals stay one line), then the base series
+    (specification x territory) up to the cutoff, the last period held and the first to forecast.
+
+    Raises:
+        ValueError: a bad frequency, model or horizon, or no demand up to the cutoff.
+    """
+    check_freq(freq)
+    check_model(model)
+    check_horizon(horizon, freq)
+    last, first_forecast = history_end(facts, freq, cutoff)
+    say(f"reading demand up to {last} ...")
+    base = from_long(base_series(facts, clients, products, last, scope), BASE_KEYS, freq, last)
+    if base.n_series == 0:
+        raise ValueError("no demand in the history up to the cutoff")
+    return base, last, first_forecast
 
 
 def _periods_between(last: dt.date, first_forecast: dt.date, freq: str) -> int:
@@ -328,15 +340,8 @@ def accuracy_backtest(facts: ir.Table, clients: ir.Table, products: ir.Table, le
         ``backtest.backtest_frame`` rows: series_id, level_key, the region column, cutoff,
         period_start, step, model, forecast, actual, scale.
     """
-    check_freq(freq)
-    check_model(model)
-    check_horizon(horizon, freq)
-    last, _ = history_end(facts, freq, cutoff)
     say = progress or (lambda text: None)
-    say(f"reading demand up to {last} ...")
-    base = from_long(base_series(facts, clients, products, last, scope), BASE_KEYS, freq, last)
-    if base.n_series == 0:
-        raise ValueError("no demand in the history up to the cutoff")
+    base, _, _ = _base_history(facts, clients, products, freq, horizon, cutoff, model, scope, say)
     names = list(ALL_MODELS) + [AUTO] if model == "all" else [model]
     bt = run_backtest(base, needed(names, base.n_series), horizon, windows, progress=say)
     bt.with_models(list(ALL_MODELS))
