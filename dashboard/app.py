@@ -29,13 +29,14 @@ REVIEW_ROLES = frozenset({"admin", "marketing"})  # the forecast-accuracy review
 
 
 def _language() -> None:
-    if "lang" not in st.session_state:
+    # First run, or the control came back empty (a click on the selected option clears it; seen
+    # under load too): set it before the widget exists, as Streamlit refuses it afterwards (that
+    # raised, and the failed run dropped the session's filter widgets). The URL keeps the language.
+    if not st.session_state.get("lang"):
         wanted = st.query_params.get("lang", "zh")
         st.session_state["lang"] = wanted if wanted in LANGUAGES else "zh"
     st.sidebar.segmented_control(t("app.language"), list(LANGUAGES), key="lang",
                                  format_func=LANGUAGES.get)
-    if not st.session_state.get("lang"):  # a click on the selected option clears it
-        st.session_state["lang"] = "zh"
     if st.query_params.get("lang", "zh") != st.session_state["lang"]:
         if st.session_state["lang"] == "zh":
             del st.query_params["lang"]

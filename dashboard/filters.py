@@ -134,8 +134,10 @@ def _write_url(filters: GlobalFilters) -> None:
     """Mirror the filters into the URL. The dates are always written (the default window moves
     with the data, so a link must pin it); other defaults are left out so links stay short."""
     s, w = filters.scope, filters.window
-    wanted = {"from": st.session_state["f_dates"][0].isoformat(),
-              "to": st.session_state["f_dates"][1].isoformat()}
+    chosen = st.session_state.get("f_dates")
+    if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:  # the end not picked yet
+        chosen = (w.start, w.end)
+    wanted = {"from": chosen[0].isoformat(), "to": chosen[1].isoformat()}
     if w.granularity != "month":
         wanted["g"] = w.granularity
     if s.product_level != "all":
@@ -172,6 +174,10 @@ def sidebar_filters(choices: Choices) -> GlobalFilters:
         items = [literal(i) for i in st.session_state.pop("_filters_refused")]
         sb.warning(t("filters.bad_url", items=", ".join(items)))
 
+    if not isinstance(st.session_state.get("f_dates"), (tuple, list)):
+        # Gone (a run that failed drops the widgets it did not draw) or never seeded: without a
+        # range in the state, date_input turns into a single-date picker for the session.
+        st.session_state["f_dates"] = default_window(choices)
     dates = sb.date_input(t("filters.date_range"), key="f_dates",
                           min_value=choices.first_day - dt.timedelta(days=366),
                           max_value=choices.last_day + dt.timedelta(days=366))

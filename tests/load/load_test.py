@@ -202,7 +202,7 @@ def print_report(runs: dict[int, list[Wave]]) -> None:
                     print(f"N={n} wave {w.wave} {v.page}: {v.error}")
 
 
-async def run(args) -> dict:
+async def run(args) -> None:
     with tempfile.TemporaryDirectory(prefix="jinye-load-") as folder:
         db = Path(folder) / "jinye.duckdb"
         shutil.copyfile(args.db, db)  # the server may write (a refresh, a session); never to --db
@@ -220,18 +220,27 @@ async def run(args) -> dict:
                             runs[n].append(await wave(browser, server, n, k))
                             w = runs[n][-1]
                             print(f"N={n} wave {k}: {w.seconds:.0f} s, RSS after {w.rss_after_mb:.0f} MB, "
-                                  f"load {w.load_after[0]:.1f}", flush=True)
+                                  f"load {w.load_after[0]:.1f}, {sum(v.seconds is None for v in w.visits)} "
+                                  "visits failed", flush=True)
+                            if args.json:  # after every wave: a long run stopped early keeps its figures
+                                write_json(args, runs, rss_start, server.log_tail(4000))
                 finally:
                     await browser.close()
         finally:
             log_tail = server.log_tail(4000)
             _stop(server.process)
     print_report(runs)
-    return {"db": str(args.db), "waves": args.waves, "cpus": os.cpu_count(), "rss_start_mb": rss_start,
-            "pages": [p or "overview" for _, p in PAGES],
-            "runs": [{"sessions": n, "summary": summary(w), "waves": [asdict(x) for x in w]}
-                     for n, w in runs.items()],
-            "server_log_tail": log_tail}
+    if args.json:
+        write_json(args, runs, rss_start, log_tail)
+
+
+def write_json(args, runs: dict[int, list[Wave]], rss_start: float, log_tail: str) -> None:
+    result = {"db": str(args.db), "waves": args.waves, "cpus": os.cpu_count(), "rss_start_mb": rss_start,
+              "pages": [p or "overview" for _, p in PAGES],
+              "runs": [{"sessions": n, "summary": summary(w), "waves": [asdict(x) for x in w]}
+                       for n, w in runs.items()],
+              "server_log_tail": log_tail}
+    args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def main() -> None:
@@ -244,9 +253,7 @@ def main() -> None:
     args = parser.parse_args()
     if not CHROMIUM.exists():
         parser.error(f"{CHROMIUM} is missing (apt-get install chromium)")
-    result = asyncio.run(run(args))
-    if args.json:
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
