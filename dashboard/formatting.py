@@ -4,7 +4,6 @@ percentages with one decimal, an em dash for an empty value."""
 from __future__ import annotations
 
 import math
-import re
 
 from dashboard.i18n import language
 
@@ -89,11 +88,9 @@ def period_label(day, granularity: str, lang: str | None = None) -> str:
     return f"{day:%Y-%m-%d}" + ("当周" if zh else " week")
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
 def literal(text: str, limit: int = 60) -> str:
-    """Text from a link or file, safe to put in a message: cut to ``limit`` characters and with
-    Markdown escaped, so a crafted value cannot draw a link or a heading in the app's own words."""
+    """Text from a link or file, safe to put in a message: cut to ``limit`` characters and set as
+    inline code, where Markdown draws nothing (escaping alone still let a URL become a link), so a
+    crafted value cannot draw a link or a heading in the app's own words."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return _MARKDOWN.sub(r"\\\1", text)
+    return "`" + text.replace("`", "'") + "`"  # a backtick would end the code span

@@ -1,6 +1,6 @@
-"""Bad files through the Data page of a real browser: each gets a clear message in the user's
-language (or, for a file in the other Chinese encoding, validates as it should), and the warehouse
-file is left exactly as it was.
+"""Bad input through a real browser: files on the Data page, and absurd links to each analysis
+page. Each gets a clear message in the user's language (or, for a file in the other Chinese
+encoding, validates as it should), and the warehouse file is left exactly as it was.
 
 The importer's own rules for these files are tested in ``tests/data/test_import_files.py``; here
 the question is what the user sees after the upload travels through Streamlit, and that nothing
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from data import store
+from tests.dashboard.test_bad_url import ABSURD
 from tests.e2e.conftest import Server
-from tests.e2e.test_browser import (CLIENT_HEADERS, PLACE, main, no_exception, open_data_page, read_sql,
-                                    settle, sha256, upload_and_validate)
+from tests.e2e.test_browser import (CLIENT_HEADERS, FIT_TIMEOUT_MS, PLACE, main, no_exception, open_data_page, read_sql,
+                                    settle, sha256, sidebar, upload_and_validate)
 
 ROWS = [f"C70000001,金叶烟酒一号,{PLACE},烟酒商店,12,城网",
         f"C70000002,金叶超市二号,{PLACE},超市,D8,农网"]
@@ -118,3 +120,30 @@ def test_a_file_over_the_upload_limit_is_refused_in_the_browser(page, server: Se
     expect(main(page).get_by_role("button", name="校验")).to_have_count(0)
     assert fingerprint(server.db) == before
     assert os.path.getsize(huge) > limit_mb * 2**20
+
+
+LINKS = {"": "总览", "five-rates": "五率分析", "brand": "品牌", "prices": "价格监测", "warnings": "库存预警",
+         "forecast": "需求预测", "forecast-accuracy": "预测准确度", "allocation": "紧俏货源投放"}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("path", list(LINKS))
+def test_an_absurd_link_opens_the_page_with_a_message(page, server, path):
+    """Opened straight from a crafted link, each page draws its default view and the sidebar
+    says, in Chinese, which filters were ignored (AppTest can only check this on the Overview)."""
+    before = fingerprint(server.db)
+    page.goto(f"{server.url}/{path}?{urlencode(ABSURD)}")
+    expect(page.get_by_role("heading", name=LINKS[path], exact=True)).to_be_visible()
+    warning = sidebar(page).locator('[data-testid="stAlert"]').filter(has_text="链接中的筛选条件无效，已忽略")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("from=2099-99-99")
+    expect(warning).to_contain_text("territory=不存在的片区")
+    # A Markdown link in a value is shown as text, not drawn as a link in the app's own message.
+    expect(warning).to_contain_text("market=[领奖](https://evil.example)")
+    expect(warning.locator("a")).to_have_count(0)
+    settle(page, FIT_TIMEOUT_MS)  # the forecast pages fit their models on the first visit
+    no_exception(page)
+    if path == "warnings":  # a client the viewer cannot see, named in the link 
+        refused = main(page).locator('[data-testid="stAlert"]').filter(has_text="不在您可查看的客户中")
+        expect(refused).to_contain_text("'; DROP TABLE orders; --")
+    assert fingerprint(server.db) == before
