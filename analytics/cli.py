@@ -153,22 +153,24 @@ def cmd_warnings(args) -> int:
     return 0
 
 
+def _checked(check, text: str):
+    """``check(text)``, its ValueError turned into argparse's one-line refusal."""
+    try:
+        return check(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _forecast_level(text: str) -> tuple[str, str]:
     from analytics.forecast.series import parse_level
 
-    try:
-        return parse_level(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return _checked(parse_level, text)
 
 
 def _model(text: str) -> str:
     from analytics.forecast.models import check_model
 
-    try:
-        check_model(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    _checked(check_model, text)
     return text
 
 
@@ -217,10 +219,7 @@ def cmd_forecast(args) -> int:
 def _split(text: str) -> str:
     from analytics.allocation.grade import parse_split
 
-    try:
-        parse_split(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    _checked(parse_split, text)
     return text
 
 
