@@ -326,6 +326,8 @@ def territory_options(page: Page, typed: str = "") -> list[str]:
         territory.fill(typed)
         page.wait_for_timeout(500)  # the list filters as one types
     settle(page)
+    # the list box may be drawn a moment before its rows (Streamlit's "No results" is a row too)
+    expect(page.get_by_role("option").first).to_be_visible()
     # read in one go: a rerun may redraw the list between listing the options and reading one
     names = [text.strip() for text in page.get_by_role("option").all_inner_texts()]
     territory.fill("")
@@ -356,7 +358,7 @@ def log_in(page: Page, username: str, password: str) -> None:
     expect(page.get_by_label("用户名")).to_be_visible()
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()
     settle(page)
 

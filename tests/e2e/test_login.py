@@ -66,14 +66,15 @@ def server(demo_db, manager, tmp_path_factory) -> Server:
 
 def login_form_shown(page: Page) -> None:
     expect(page.get_by_label("用户名")).to_be_visible()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    # exact: while the sign-out rerun runs, the stale 退出登录 button may still be on the page
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
 
 
 def sign_in(page: Page, username: str, password: str) -> None:
     login_form_shown(page)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
 
 
 def signed_in(page: Page, username: str) -> None:
