@@ -332,11 +332,14 @@ def _base_volumes(client_rows, clients: ir.Table, products: ir.Table, window: Wi
         return _lunar_base(orders, clients, products, window)
     later = (lambda d: next_period_start(d, window.granularity)) if growth == "mom" else \
         (lambda d: _year_later(d, window.granularity))
-    first = _previous_period(window.start, window.granularity) if growth == "mom" else \
-        window.year_earlier().start
+    if growth == "mom":
+        first, last = _previous_period(window.start, window.granularity), window.start - dt.timedelta(days=1)
+    else:  # a window shorter than a year compares with that many periods a year back, no more
+        earlier = window.year_earlier()
+        first, last = earlier.start, min(earlier.end, window.start - dt.timedelta(days=1))
     parts = [grouped[["period", "cell", "key", "qty_ordered"]].rename(columns={"qty_ordered": "qty_ordered_base"})]
     if first < window.start:
-        outside = Window(first, window.start - dt.timedelta(days=1), window.granularity)
+        outside = Window(first, last, window.granularity)
         parts.append(_volumes(client_rows(outside), clients, outside))
     out = pd.concat(parts, ignore_index=True)
     shift = {day: pd.Timestamp(later(day.date())) for day in out["period"].unique()}
