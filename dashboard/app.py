@@ -17,7 +17,7 @@ import streamlit as st  # noqa: E402
 
 st.set_page_config(page_title="金叶 Jinye", page_icon="🍂", layout="wide")
 
-from dashboard import auth, data_admin, links, queries, state  # noqa: E402
+from dashboard import auth, data_admin, links, queries, state, warmup  # noqa: E402
 from dashboard.context import PageContext, set_page_context  # noqa: E402
 from dashboard.filters import sidebar_filters  # noqa: E402
 from dashboard.first_start import first_start  # noqa: E402
@@ -50,6 +50,8 @@ def main() -> None:
     if wh is None:
         first_start(state.settings())
         return
+    if state.settings().warm_forecasts:
+        warmup.start(wh)  # once per warehouse generation, before anyone has signed in
     who = auth.identify(wh)
     if who is None:
         # Signed out: no navigation (the last viewer's pages must not linger in the sidebar), yet

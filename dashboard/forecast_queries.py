@@ -32,6 +32,10 @@ _TTL = settings().cache_ttl_seconds
 _MAX = min(settings().cache_max_entries, 16)
 
 BASE_LEVEL = ("product", "territory")  # the series every level is summed from
+# What the 需求预测 page shows first (and ``warmup`` fits before anyone asks)
+DEFAULT_FREQ = "month"
+DEFAULT_HORIZON = {"month": 3, "week": 8}
+DEFAULT_MODEL = "auto"
 
 
 def facts_table(freq: str) -> str:

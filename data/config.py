@@ -4,7 +4,7 @@ Lookup order for each setting (later wins):
 1. the defaults below;
 2. ``jinye.toml`` in the working directory, or the file named by ``JINYE_CONFIG``;
 3. environment variables (``JINYE_DB`` for the database path, ``JINYE_DEMO_MODE``,
-   ``JINYE_SESSION_IDLE_MINUTES``, ``JINYE_SESSION_MAX_HOURS``).
+   ``JINYE_SESSION_IDLE_MINUTES``, ``JINYE_SESSION_MAX_HOURS``, ``JINYE_WARM_FORECASTS``).
 
 Secrets (password hashes, OIDC client secrets) never live here: accounts are in the warehouse's
 ``users`` table and OIDC settings in Streamlit's ``secrets.toml``.
@@ -39,6 +39,8 @@ class Settings:
         demo_clients: size of the demo city generated on first start.
         session_idle_minutes: a signed-in session unused this long must sign in again.
         session_max_hours: a sign-in is good for this long at most, however busy the session.
+        warm_forecasts: fit the forecast and accuracy pages' first view in the background as
+            soon as the dashboard opens a warehouse (``dashboard.warmup``).
     """
 
     db_path: Path = DEFAULT_DB
@@ -49,11 +51,13 @@ class Settings:
     demo_clients: int = 2000
     session_idle_minutes: int = 60
     session_max_hours: int = 8
+    warm_forecasts: bool = True
     extra: dict = field(default_factory=dict)
 
 
 _ENV = {"JINYE_DB": "db_path", "JINYE_DEMO_MODE": "demo_mode",
-        "JINYE_SESSION_IDLE_MINUTES": "session_idle_minutes", "JINYE_SESSION_MAX_HOURS": "session_max_hours"}
+        "JINYE_SESSION_IDLE_MINUTES": "session_idle_minutes", "JINYE_SESSION_MAX_HOURS": "session_max_hours",
+        "JINYE_WARM_FORECASTS": "warm_forecasts"}
 
 
 def _coerce(name: str, value, source: str):
@@ -62,11 +66,11 @@ def _coerce(name: str, value, source: str):
     try:
         if name == "db_path":
             return Path(str(value)).expanduser()
-        if name == "demo_mode":
+        if name == "demo_mode" or isinstance(default, bool):
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
-            if text in ("", "auto"):
+            if name == "demo_mode" and text in ("", "auto"):
                 return None
             if text in ("1", "true", "yes", "on"):
                 return True

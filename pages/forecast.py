@@ -25,7 +25,6 @@ FREQS = ("month", "week")
 # scale (the command line has it, and 'auto' uses it on small runs).
 PAGE_MODELS = ("auto", "gbm", "rule", "seasonal_naive", "naive")
 MAX_HORIZON = {"month": 12, "week": 26}
-DEFAULT_HORIZON = {"month": 3, "week": 8}
 
 # --- inputs -------------------------------------------------------------------------------
 ctx = page_context()
@@ -39,13 +38,13 @@ level = coded(st.selectbox, t("filters.product_level"), PRODUCT_LEVELS, key="fc_
 region = coded(st.selectbox, t("fc.region_level"), REGIONS, key="fc_region", format_func=labeller("fc.region"),
                default="district", container=cols[1])
 freq = coded(st.segmented_control, t("fc.freq"), FREQS, key="fc_freq", format_func=labeller("gran"),
-             default="week" if window.granularity == "week" else "month", container=cols[2])
+             default="week" if window.granularity == "week" else fq.DEFAULT_FREQ, container=cols[2])
 horizon_key = f"fc_horizon_{freq}"
-seed(horizon_key, DEFAULT_HORIZON[freq])
+seed(horizon_key, fq.DEFAULT_HORIZON[freq])
 horizon = cols[3].slider(t("fc.horizon", freq=t(f"gran.{freq}")), 1, MAX_HORIZON[freq], key=horizon_key)
 keep(horizon_key)
 model = coded(st.selectbox, t("fc.model"), PAGE_MODELS, key="fc_model", format_func=labeller("fc.model"),
-              default="auto", container=cols[4])
+              default=fq.DEFAULT_MODEL, container=cols[4])
 
 # --- compute ------------------------------------------------------------------------------
 cutoff = window.end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import pytest
 
 from data import store
 from data.demo import DemoParams, generate
+
+# AppTests run the app in the test process: a background forecast fit per warehouse there would
+# only compete with the tests (tests/dashboard/test_warmup.py turns it on where it is the subject;
+# the browser tests' servers run with it, as users do).
+os.environ["JINYE_WARM_FORECASTS"] = "0"
 
 # A small city: every property of the demo city, generated in seconds.
 SMALL_CITY = DemoParams(clients=300, seed=7, end=dt.date(2025, 12, 31))

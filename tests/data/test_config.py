@@ -148,3 +148,17 @@ def test_a_session_limit_that_is_not_a_positive_number_is_refused(var, text):
     with pytest.raises(ConfigError) as info:
         load_settings(env={var: text})
     assert var in str(info.value)
+
+
+def test_forecast_warmup_is_on_by_default_and_switched_by_file_then_environment(tmp_path):
+    assert load_settings(env={}).warm_forecasts is True
+    _toml(tmp_path, "warm_forecasts = false\n")
+    assert load_settings(env={}).warm_forecasts is False
+    assert load_settings(env={"JINYE_WARM_FORECASTS": "on"}).warm_forecasts is True
+    assert load_settings(env={"JINYE_WARM_FORECASTS": "0"}).warm_forecasts is False
+
+
+@pytest.mark.parametrize("text", ["auto", "2", "maybe"])
+def test_a_forecast_warmup_value_that_is_not_yes_or_no_is_refused(text):
+    with pytest.raises(ConfigError, match="JINYE_WARM_FORECASTS.*warm_forecasts"):
+        load_settings(env={"JINYE_WARM_FORECASTS": text})

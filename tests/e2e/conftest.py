@@ -77,7 +77,7 @@ def _stop(process: subprocess.Popen) -> None:
 def _start(db: Path, log: Path) -> Server:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "JINYE_DB": str(db), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "JINYE_DB": str(db), "PYTHONUNBUFFERED": "1", "JINYE_WARM_FORECASTS": "1"}
     for name in ("JINYE_DEMO_MODE", "JINYE_CONFIG"):  # demo mode decided by the warehouse (no accounts)
         env.pop(name, None)
     command = [
