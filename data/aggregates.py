@@ -1,6 +1,7 @@
 """Derived aggregate tables, refreshed after every import so pages never scan raw order lines.
 
-Written as Ibis expressions so the same definitions run on DuckDB and, later, Spark.
+Written as Ibis expressions so the same definitions run on DuckDB and on Spark (``data.spark``
+builds these tables from a Parquet warehouse).
 
 Tables (declared in ``data.schema``; one row per period x client x product with any order, stock
 count or price observation in the period):
@@ -373,19 +374,38 @@ def _chunks(first: dt.date, last: dt.date, period: str, months: int):
         start = end
 
 
-def _insert_chunk(con, backend, name: str, period: str, start: dt.date, end: dt.date) -> None:
+def client_product_rows(orders: ir.Table, snapshots: ir.Table, prices: ir.Table, counts: ir.Table,
+                        period: str, start: dt.date, end: dt.date) -> ir.Table:
+    """The rows of ``agg_client_product_<period>`` for the periods in [start, end): the facts of
+    ``client_product_facts`` with the sell-through inputs of ``sell_through_facts``.
+
+    Args:
+        orders, snapshots, prices: the whole fact tables (the 55 days of orders before ``start``
+            are read for ``ordered_56d``).
+        counts: ``count_sales`` rows covering at least [start, end).
+        period: 'week' or 'month'; ``start`` and ``end`` must be period starts.
+
+    Returns:
+        An Ibis expression with the columns of the module docstring (engine types: the caller
+        stores them as ``data.schema`` declares).
+    """
     lo, hi = ibis.literal(start, type="date"), ibis.literal(end, type="date")
     tables = {}
-    for table, column in SOURCES.items():
-        t = backend.table(table)
-        tables[table] = t.filter((t[column] >= lo) & (t[column] < hi))
+    for name, t in (("orders", orders), ("inventory_snapshots", snapshots), ("price_snapshots", prices)):
+        column = SOURCES[name]
+        tables[name] = t.filter((t[column] >= lo) & (t[column] < hi))
     facts = client_product_facts(tables["orders"], tables["inventory_snapshots"],
                                  tables["price_snapshots"], period).view()
-    sell = sell_through_facts(backend.table(_COUNTS), backend.table("orders"), period, start, end)
+    sell = sell_through_facts(counts, orders, period, start, end)
     j = facts.left_join(sell, _KEYS)
-    expr = j.select(*(facts[c] for c in facts.columns),
+    return j.select(*(facts[c] for c in facts.columns),
                     inferred_sales=sell.inferred_sales, sale_intervals=sell.sale_intervals.coalesce(0),
                     ordered_56d=sell.ordered_56d)
+
+
+def _insert_chunk(con, backend, name: str, period: str, start: dt.date, end: dt.date) -> None:
+    expr = client_product_rows(backend.table("orders"), backend.table("inventory_snapshots"),
+                               backend.table("price_snapshots"), backend.table(_COUNTS), period, start, end)
     # Into the table declared in data.schema, so the stored types are DATE and BIGINT
     # whatever the engine's SUM returns (DuckDB: HUGEINT).
     con.execute(f"INSERT INTO {name} BY NAME ({ibis.to_sql(expr, dialect='duckdb')})")
