@@ -37,7 +37,7 @@ def ensure_venv(requirements: str) -> None:
     if not PY.exists():
         say("creating .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    files = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
+    files = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt", ROOT / "requirements-spark.txt"]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files if f.exists())
                             + requirements.encode()).hexdigest()
     stamp = VENV / ".jinye-requirements"

@@ -1,7 +1,9 @@
 """``python -m analytics``: the analytics as files, for scripts and for people who live in Excel.
 
 Every command reads a warehouse, writes one table by the output file's extension (.csv, .parquet,
-.xlsx), exits 0 on success and non-zero with a one-line reason on bad input.
+.xlsx), exits 0 on success and non-zero with a one-line reason on bad input. ``kpis``, ``prices``
+and ``warnings`` also run on Spark (``--engine spark --warehouse DIR``, the Parquet warehouse of
+``data.layout``), with the same output.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import pandas as pd
 
 from analytics.kpis import DIMENSIONS, GROWTH, LEVELS, facts_grain, kpi_table
 from analytics.scope import GRANULARITIES, Window
-from data import store
+from data import layout, store
 from data.aggregates import AGGREGATES, GROUP_AGGREGATES, outdated
 from data.cli import OneLineParser
 from data.config import ConfigError, load_settings
-from data.loading import write_frame
-from data.warehouse import Warehouse
+from data.spark import SparkUnavailable
+from data.warehouse import SparkWarehouse, Warehouse
 
 OUTPUTS = (".csv", ".parquet", ".xlsx")
 
@@ -55,7 +57,24 @@ def _out(text: str) -> Path:
     return path
 
 
-def _open(args) -> Warehouse:
+def _open(args) -> Warehouse | SparkWarehouse:
+    """The warehouse of ``--db`` (DuckDB), or with ``--engine spark`` the Parquet warehouse of
+    ``--warehouse`` on Spark."""
+    if getattr(args, "engine", "duckdb") == "spark":
+        if args.db:
+            raise CliError("--db is for the DuckDB engine: with --engine spark, pass the Parquet "
+                           "warehouse as --warehouse DIR (made by `python -m data export`)")
+        if not args.warehouse:
+            raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
+        from data.spark import parse_conf
+
+        conf = parse_conf(args.spark_conf)
+        layout.read_manifest(args.warehouse, require_aggregates=True)  # refused before Spark starts
+        print(f"opening {args.warehouse} on Spark ...", file=sys.stderr)
+        return SparkWarehouse.open(args.warehouse, master=args.spark_master, conf=conf)
+    if getattr(args, "warehouse", None):
+        raise CliError("--warehouse is a Parquet warehouse for --engine spark; add --engine spark, "
+                       "or pass a DuckDB file as --db")
     db = Path(args.db) if args.db else load_settings().db_path
     wh = Warehouse.open(db)
     stale = outdated(wh.cursor())
@@ -66,10 +85,11 @@ def _open(args) -> Warehouse:
     return wh
 
 
-def _window(wh: Warehouse, args) -> Window:
+def _window(wh: Warehouse | SparkWarehouse, args) -> Window:
     """The asked dates snapped to whole periods; missing ends default to the data's span."""
-    con = wh.cursor()
-    first, last = con.execute(f"SELECT min(period_start), max(period_start) FROM {AGGREGATES['month']}").fetchone()
+    facts = wh.backend().table(AGGREGATES["month"])
+    span = facts.aggregate(first=facts.period_start.min(), last=facts.period_start.max()).to_pandas()
+    first, last = (None if pd.isna(v) else pd.Timestamp(v).date() for v in span.iloc[0])
     if first is None and (args.date_from is None or args.date_to is None):
         raise CliError("the warehouse holds no facts yet: load orders or pass --from and --to")
     start = args.date_from or first
@@ -80,6 +100,11 @@ def _window(wh: Warehouse, args) -> Window:
 
 
 def _write(frame: pd.DataFrame, path: Path, started: float) -> None:
+    # Late: data.loading imports pandera, which imports pyspark when it is installed and then
+    # sets SPARK_LOCAL_IP=127.0.0.1, which would bind a Spark driver started after it to the
+    # loopback address where a cluster's executors cannot reach it.
+    from data.loading import write_frame
+
     try:
         write_frame(frame, path)
     except OSError as exc:
@@ -264,6 +289,19 @@ def cmd_allocate(args) -> int:
     return 0
 
 
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine and what Spark needs, for the commands that run on either engine."""
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb (default: the warehouse file of --db) or spark (the Parquet warehouse of "
+                        "--warehouse, for national volumes; unrestricted, for batch jobs)")
+    p.add_argument("--warehouse", metavar="DIR", help="--engine spark: the Parquet warehouse folder")
+    p.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help="--engine spark: local[N], spark://HOST:7077, yarn ... (default: $JINYE_SPARK_MASTER, "
+                        "else Spark's own configuration, e.g. spark-submit's)")
+    p.add_argument("--spark-conf", dest="spark_conf", action="append", metavar="KEY=VALUE",
+                   help="--engine spark: a Spark setting for the session, e.g. spark.driver.memory=4g (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -278,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--from", dest="date_from", type=_date, help="first day (default: first data)")
         p.add_argument("--to", dest="date_to", type=_date, help="last day (default: last data)")
         p.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
+        _engine_options(p)
         return p
 
     k = add("kpis", "the five rates and companion KPIs per period x DIMS x product level")
@@ -294,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the latest stock count)")
     w.add_argument("--territory", help="one territory (片区) by name (default: every client)")
     w.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
+    _engine_options(w)
     w.set_defaults(func=cmd_warnings)
     for name, help_, model, windows in (
             ("forecast", "demand forecasts (条) with 80 % and 95 % intervals: one row per series x future period",
@@ -344,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, ConfigError, store.WarehouseMissing, store.NotAWarehouse, ValueError) as exc:
+    except (CliError, ConfigError, store.WarehouseMissing, store.NotAWarehouse, ValueError,
+            SparkUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

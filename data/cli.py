@@ -1,4 +1,4 @@
-"""``python -m data``: generate, load, check and refresh the warehouse, and manage accounts.
+"""``python -m data``: generate, load, check, refresh and export the warehouse, and manage accounts.
 
 Every command exits 0 on success and non-zero with a one-line reason on bad input.
 """
@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from data import schema, store
 from data.config import ConfigError, load_settings
+from data.spark import SparkUnavailable
 
 
 class CliError(Exception):
@@ -131,9 +132,53 @@ def cmd_refresh(args) -> int:
     from data.aggregates import AGGREGATES, rebuild
 
     started = time.perf_counter()
+    if args.engine == "spark":
+        return _refresh_on_spark(args, started)
+    if args.warehouse:
+        raise CliError("--warehouse is a Parquet warehouse for --engine spark; add --engine spark")
+    if args.source is not None:
+        from data.export import load_aggregates
+
+        loaded = load_aggregates(_db(args), args.source, who=getpass.getuser())
+        print(f"loaded {', '.join(f'{name} ({rows:,} rows)' for name, rows in loaded.items())} from "
+              f"{args.source} into {_db(args)} in {time.perf_counter() - started:.1f} s")
+        return 0
     timings = rebuild(_db(args), who=getpass.getuser())
     tables = [name for name in timings if name in AGGREGATES.values()]  # not the helper steps
     print(f"refreshed {', '.join(tables)} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _refresh_on_spark(args, started: float) -> int:
+    from data.spark import parse_conf, refresh_aggregates
+
+    if args.db or args.source is not None:
+        raise CliError("--engine spark builds the aggregates of --warehouse DIR; --db and --from are "
+                       "for the DuckDB engine")
+    if not args.warehouse:
+        raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
+    timings = refresh_aggregates(args.warehouse, master=args.spark_master, conf=parse_conf(args.spark_conf),
+                                 progress=lambda text: print(f"  {text}", file=sys.stderr))
+    tables = [name for name in timings if name != "count_sales"]
+    print(f"built {', '.join(tables)} in {args.warehouse} on Spark in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from data.export import ExportError, export_warehouse
+
+    if not args.to.strip():
+        raise CliError("--to needs a folder")
+    started = time.perf_counter()
+    db = _db(args)
+    try:
+        manifest = export_warehouse(db, Path(args.to), force=args.force,
+                                    progress=lambda text: print(f"  {text}", file=sys.stderr))
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    print(f"exported {len(manifest['tables'])} tables ({rows:,} rows) from {db} to {args.to} "
+          f"in {time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -296,7 +341,24 @@ def build_parser() -> argparse.ArgumentParser:
     ld.set_defaults(func=cmd_load)
 
     add("check", "report integrity and freshness").set_defaults(func=cmd_check)
-    add("refresh", "rebuild the derived aggregate tables").set_defaults(func=cmd_refresh)
+    r = add("refresh", "rebuild the derived aggregate tables (on DuckDB, or on Spark in a Parquet warehouse)")
+    r.add_argument("--from", dest="source", metavar="DIR",
+                   help="instead of computing them, load the aggregates the Spark refresh built in the "
+                        "Parquet warehouse DIR into --db")
+    r.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="spark: build the aggregates of the Parquet warehouse --warehouse DIR on Spark")
+    r.add_argument("--warehouse", metavar="DIR", help="--engine spark: the Parquet warehouse folder")
+    r.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help="--engine spark: local[N], spark://HOST:7077, yarn ... (default: $JINYE_SPARK_MASTER, "
+                        "else Spark's own configuration)")
+    r.add_argument("--spark-conf", dest="spark_conf", action="append", metavar="KEY=VALUE",
+                   help="--engine spark: a Spark setting, e.g. spark.driver.memory=4g (repeatable)")
+    r.set_defaults(func=cmd_refresh)
+    e = add("export", "write the warehouse as the Parquet warehouse Spark reads (one folder per table, "
+                      "facts by month)")
+    e.add_argument("--to", required=True, metavar="DIR", help="the folder to create (new or empty)")
+    e.add_argument("--force", action="store_true", help="replace an earlier export in DIR")
+    e.set_defaults(func=cmd_export)
     _users_parser(sub)
     return parser
 
@@ -306,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, ConfigError, store.WarehouseMissing, store.WarehouseBusy, ValueError) as exc:
+    except (CliError, ConfigError, store.WarehouseMissing, store.WarehouseBusy, ValueError,
+            SparkUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

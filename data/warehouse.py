@@ -5,6 +5,10 @@ Every reader goes through ``Warehouse.open(path)``; every page gets its tables t
 see. The policy is default-deny: an unknown role sees nothing, a table without a rule is refused.
 
 Each ``ScopedWarehouse`` runs on its own DuckDB cursor, so concurrent sessions never share one.
+
+``SparkWarehouse.open(folder)`` is the same door for batch jobs on Spark: the Parquet warehouse
+of ``data.layout``, unrestricted (it hands out no per-viewer view). PySpark is imported only when
+one is opened.
 """
 
 from __future__ import annotations
@@ -202,3 +206,84 @@ class ScopedWarehouse:
         except AccessDenied:
             return False
         return True
+
+
+class SparkWarehouse:
+    """The Parquet warehouse of a folder (``data.layout``) on Spark: the same tables as Ibis
+    expressions, for the batch command lines (``--engine spark``).
+
+    It serves unrestricted batch jobs (an administrator's): there is no per-viewer view, and
+    ``for_viewer`` refuses everyone, so row-level security stays where the dashboard reads, on
+    the DuckDB ``Warehouse``. Its tables are temporary views of the session named like the
+    tables, so one session holds one open ``SparkWarehouse`` at a time.
+    """
+
+    def __init__(self, directory: Path, spark, manifest: dict, created: bool):
+        self.directory = directory
+        self.spark = spark
+        self.manifest = manifest
+        self._created = created
+        self._views: list[str] = []
+        from data.spark import ibis_backend
+
+        self._backend = ibis_backend(spark)
+
+    @classmethod
+    def open(cls, directory: str | Path, spark=None, master: str | None = None,
+             conf: dict[str, str] | None = None, require_aggregates: bool = True) -> SparkWarehouse:
+        """Open the Parquet warehouse in ``directory`` on ``spark`` (default: ``data.spark.session``).
+
+        Raises:
+            layout.LayoutError: not a Parquet warehouse, a table missing a declared column, or
+                (with ``require_aggregates``) no aggregates built yet.
+            data.spark.SparkUnavailable: Spark cannot start.
+        """
+        from data import layout
+        from data import spark as spark_
+
+        directory = Path(directory)
+        manifest = layout.read_manifest(directory, require_aggregates)
+        created = False
+        if spark is None:
+            spark, created = spark_.session(master, conf)
+        wh = cls(directory, spark, manifest, created)
+        try:
+            for name in manifest["tables"]:
+                spark_.read_table(spark, directory, name).createOrReplaceTempView(name)
+                wh._views.append(name)
+        except BaseException:
+            wh.close()
+            raise
+        return wh
+
+    @property
+    def version(self) -> int:
+        return int(self.manifest.get("warehouse_version", 0))
+
+    def backend(self) -> ibis.BaseBackend:
+        """The Ibis backend on the session: unrestricted, for batch jobs."""
+        return self._backend
+
+    def table_names(self) -> list[str]:
+        return sorted(self.manifest["tables"])
+
+    def has_table(self, name: str) -> bool:
+        return name in self.manifest["tables"]
+
+    def for_viewer(self, viewer: Viewer) -> ScopedWarehouse:
+        raise AccessDenied("the Spark engine serves unrestricted batch jobs; per-viewer access "
+                           "goes through the DuckDB warehouse")
+
+    def meta(self) -> dict[str, str]:
+        if not self.has_table("warehouse_meta"):
+            return {}
+        frame = self._backend.table("warehouse_meta").to_pandas()
+        return dict(zip(frame["key"], frame["value"]))
+
+    def close(self) -> None:
+        """Drop the views; stop the session when this warehouse started it."""
+        for name in self._views:
+            self.spark.catalog.dropTempView(name)
+        self._views = []
+        if self._created:
+            self.spark.stop()
