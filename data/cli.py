@@ -159,8 +159,8 @@ def _refresh_on_spark(args, started: float) -> int:
         raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
     timings = refresh_aggregates(args.warehouse, master=args.spark_master, conf=parse_conf(args.spark_conf),
                                  progress=lambda text: print(f"  {text}", file=sys.stderr))
-    tables = [name for name in timings if name != "count_sales"]
-    print(f"built {', '.join(tables)} in {args.warehouse} on Spark in {time.perf_counter() - started:.1f} s")
+    print(f"built {', '.join(f'{name} ({seconds:.1f} s)' for name, seconds in timings.items())} in "
+          f"{args.warehouse} on Spark in {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -61,6 +61,12 @@ def export_warehouse(db: str | Path, target: str | Path, force: bool = False,
             raise ExportError(f"{db} has aggregates from an older version ({', '.join(stale)}): "
                               f"run `python -m data refresh --db {db}` once")
         tmp.mkdir(parents=True)
+        # Bounded memory like a writer's, spilling into the working folder rather than beside
+        # the warehouse file; the files need no particular row order, and keeping the order
+        # costs memory per open partition.
+        con.execute("SET memory_limit = ?", [store.WRITER_MEMORY])
+        con.execute("SET temp_directory = ?", [str(tmp / ".spill")])
+        con.execute("SET preserve_insertion_order = false")
         manifest = layout.new_manifest(_meta(con).get("schema_version", schema.SCHEMA_VERSION),
                                        warehouse_version=store.read_version(con),
                                        exported_at=dt.datetime.now().isoformat(timespec="seconds"),
@@ -72,6 +78,7 @@ def export_warehouse(db: str | Path, target: str | Path, force: bool = False,
             layout.add_table(manifest, name, rows)
             if progress:
                 progress(f"{name}: {rows:,} rows")
+        shutil.rmtree(tmp / ".spill", ignore_errors=True)
         layout.write_manifest(tmp, manifest)  # last: only a complete folder has one
         _swap_in(tmp, target)
     except (OSError, duckdb.IOException) as exc:
