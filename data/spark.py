@@ -107,18 +107,21 @@ def read_table(spark, directory: Path, name: str):
     """Table ``name`` of the Parquet warehouse as a Spark DataFrame with exactly the declared
     columns, in order and with their declared types (the ``month`` partition column dropped).
 
-    Raises:
-        layout.LayoutError: a declared column is missing.
-    """
-    from pyspark.sql import functions as F
+    Files may differ in their types (a 32-bit quantity in one month, 64-bit in the next, as
+    different tools write them): Spark reads every file into the declared types, widening where
+    it must, rather than into those of the one file it would infer them from.
 
+    Raises:
+        layout.LayoutError: a declared column is missing (in the file Spark infers from).
+    """
     folder = directory / name
-    df = spark.read.parquet(str(folder))
+    found = spark.read.parquet(str(folder)).columns
     declared = layout.table_schema(name).columns
-    missing = [c.name for c in declared if c.name not in df.columns]
+    missing = [c.name for c in declared if c.name not in found]
     if missing:
         raise layout.LayoutError(f"{folder} lacks the column(s) {', '.join(missing)} (see data.schema)")
-    return df.select([F.col(c.name).cast(SPARK_TYPES[c.dtype]).alias(c.name) for c in declared])
+    ddl = ", ".join(f"`{c.name}` {SPARK_TYPES[c.dtype]}" for c in declared)
+    return spark.read.schema(ddl).parquet(str(folder)).select(*(c.name for c in declared))
 
 
 def refresh_aggregates(directory: str | Path, spark=None, master: str | None = None,

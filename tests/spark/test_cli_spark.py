@@ -116,3 +116,32 @@ def test_data_refresh_engine_options_are_checked(tmp_path, args, message):
                           text=True, timeout=120)
     assert done.returncode == 1
     assert message in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_a_company_layout_is_read_as_declared(spark, spark_export, tmp_path):
+    """Files written by other tools: 32-bit quantities and an extra column read as the schema
+    declares; a missing column refuses the warehouse, naming it."""
+    import duckdb
+
+    from data.warehouse import SparkWarehouse
+
+    copy = tmp_path / "wh"
+    shutil.copytree(spark_export, copy)
+    month = sorted((copy / "orders").iterdir())[0]
+    for f in month.glob("*.parquet"):
+        duckdb.sql(f"SELECT * REPLACE (CAST(qty_ordered AS INTEGER) AS qty_ordered), 'x' AS note "
+                   f"FROM read_parquet('{f}')").write_parquet(str(tmp_path / "narrow.parquet"))
+        shutil.move(tmp_path / "narrow.parquet", f)
+    wh = SparkWarehouse.open(copy, spark=spark)
+    try:
+        orders = wh.backend().table("orders")
+        assert dict(orders.schema())["qty_ordered"].is_int64() and "note" not in orders.columns
+        want = duckdb.sql(f"SELECT sum(qty_ordered) FROM read_parquet('{copy}/orders/**/*.parquet')").fetchall()[0][0]
+        assert int(orders.qty_ordered.sum().to_pandas()) == want
+    finally:
+        wh.close()
+    clients = copy / "clients" / "data.parquet"
+    duckdb.sql(f"SELECT * EXCLUDE (grade) FROM read_parquet('{clients}')").write_parquet(str(tmp_path / "c.parquet"))
+    shutil.move(tmp_path / "c.parquet", clients)
+    with pytest.raises(layout.LayoutError, match=r"clients lacks the column\(s\) grade"):
+        SparkWarehouse.open(copy, spark=spark)
