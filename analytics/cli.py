@@ -20,7 +20,7 @@ from analytics.kpis import DIMENSIONS, GROWTH, LEVELS, facts_grain, kpi_table
 from analytics.scope import GRANULARITIES, Window
 from data import layout, store
 from data.aggregates import AGGREGATES, GROUP_AGGREGATES, outdated
-from data.cli import OneLineParser
+from data.cli import OneLineParser, add_engine_options
 from data.config import ConfigError, load_settings
 from data.spark import SparkUnavailable
 from data.warehouse import SparkWarehouse, Warehouse
@@ -289,17 +289,8 @@ def cmd_allocate(args) -> int:
     return 0
 
 
-def _engine_options(p: argparse.ArgumentParser) -> None:
-    """--engine and what Spark needs, for the commands that run on either engine."""
-    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                   help="duckdb (default: the warehouse file of --db) or spark (the Parquet warehouse of "
-                        "--warehouse, for national volumes; unrestricted, for batch jobs)")
-    p.add_argument("--warehouse", metavar="DIR", help="--engine spark: the Parquet warehouse folder")
-    p.add_argument("--spark-master", dest="spark_master", metavar="URL",
-                   help="--engine spark: local[N], spark://HOST:7077, yarn ... (default: $JINYE_SPARK_MASTER, "
-                        "else Spark's own configuration, e.g. spark-submit's)")
-    p.add_argument("--spark-conf", dest="spark_conf", action="append", metavar="KEY=VALUE",
-                   help="--engine spark: a Spark setting for the session, e.g. spark.driver.memory=4g (repeatable)")
+_ENGINE_HELP = ("duckdb (default: the warehouse file of --db) or spark (the Parquet warehouse of --warehouse, "
+                "for national volumes; unrestricted, for batch jobs)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -316,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--from", dest="date_from", type=_date, help="first day (default: first data)")
         p.add_argument("--to", dest="date_to", type=_date, help="last day (default: last data)")
         p.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
-        _engine_options(p)
+        add_engine_options(p, _ENGINE_HELP)
         return p
 
     k = add("kpis", "the five rates and companion KPIs per period x DIMS x product level")
@@ -333,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the latest stock count)")
     w.add_argument("--territory", help="one territory (片区) by name (default: every client)")
     w.add_argument("--out", type=_out, required=True, metavar="FILE", help="output .csv, .parquet or .xlsx")
-    _engine_options(w)
+    add_engine_options(w, _ENGINE_HELP)
     w.set_defaults(func=cmd_warnings)
     for name, help_, model, windows in (
             ("forecast", "demand forecasts (条) with 80 % and 95 % intervals: one row per series x future period",

@@ -314,6 +314,17 @@ def _users_parser(sub) -> None:
     pw.set_defaults(func=cmd_users_passwd)
 
 
+def add_engine_options(p: argparse.ArgumentParser, engine_help: str) -> None:
+    """--engine and what Spark needs, for the commands that run on either engine."""
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help=engine_help)
+    p.add_argument("--warehouse", metavar="DIR", help="--engine spark: the Parquet warehouse folder")
+    p.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help="--engine spark: local[N], spark://HOST:7077, yarn ... (default: $JINYE_SPARK_MASTER, "
+                        "else Spark's own configuration, e.g. spark-submit's)")
+    p.add_argument("--spark-conf", dest="spark_conf", action="append", metavar="KEY=VALUE",
+                   help="--engine spark: a Spark setting for the session, e.g. spark.driver.memory=4g (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -345,14 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--from", dest="source", metavar="DIR",
                    help="instead of computing them, load the aggregates the Spark refresh built in the "
                         "Parquet warehouse DIR into --db")
-    r.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                   help="spark: build the aggregates of the Parquet warehouse --warehouse DIR on Spark")
-    r.add_argument("--warehouse", metavar="DIR", help="--engine spark: the Parquet warehouse folder")
-    r.add_argument("--spark-master", dest="spark_master", metavar="URL",
-                   help="--engine spark: local[N], spark://HOST:7077, yarn ... (default: $JINYE_SPARK_MASTER, "
-                        "else Spark's own configuration)")
-    r.add_argument("--spark-conf", dest="spark_conf", action="append", metavar="KEY=VALUE",
-                   help="--engine spark: a Spark setting, e.g. spark.driver.memory=4g (repeatable)")
+    add_engine_options(r, "spark: build the aggregates of the Parquet warehouse --warehouse DIR on Spark")
     r.set_defaults(func=cmd_refresh)
     e = add("export", "write the warehouse as the Parquet warehouse Spark reads (one folder per table, "
                       "facts by month)")

@@ -84,6 +84,17 @@ def _timed(fn) -> tuple[float, str, object]:
     return time.perf_counter() - t, load, value
 
 
+def _cold_and_warm(wh, args, out: Path) -> dict:
+    """The full table once cold and ``args.repeat`` times warm on ``wh``; the last result is
+    written to ``out`` for the agreement check."""
+    start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
+    seconds, load, frame = _timed(lambda: _kpis(wh, start, end))
+    cold = dict(seconds=seconds, load_before=load, load_after=load_average())
+    warm = [_timed(lambda: _kpis(wh, start, end)) for _ in range(args.repeat)]
+    frame.to_parquet(out)
+    return dict(cold=cold, warm=dict(times=[w[0] for w in warm], loads=[w[1] for w in warm]), rows=len(frame))
+
+
 def _jvm_peak_mb() -> float | None:
     """Peak resident set of the JVM this process started (the Spark driver), in MB."""
     me = str(os.getpid())
@@ -123,13 +134,7 @@ def child(args) -> dict:
 
         wh = Warehouse.open(args.db)
         try:
-            start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
-            seconds, load, frame = _timed(lambda: _kpis(wh, start, end))
-            r["cold"] = dict(seconds=seconds, load_before=load, load_after=load_average())
-            warm = [_timed(lambda: _kpis(wh, start, end)) for _ in range(args.repeat)]
-            r["warm"] = dict(times=[w[0] for w in warm], loads=[w[1] for w in warm])
-            frame.to_parquet(work / "duckdb.parquet")
-            r["rows"] = len(frame)
+            r.update(_cold_and_warm(wh, args, work / "duckdb.parquet"))
         finally:
             wh.close()
     elif args.phase in ("spark", "refresh"):
@@ -148,13 +153,7 @@ def child(args) -> dict:
 
                 seconds, load, wh = _timed(lambda: SparkWarehouse.open(work / "warehouse", spark=session))
                 r["open"] = dict(seconds=seconds, load_before=load)
-                start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
-                seconds, load, frame = _timed(lambda: _kpis(wh, start, end))
-                r["cold"] = dict(seconds=seconds, load_before=load, load_after=load_average())
-                warm = [_timed(lambda: _kpis(wh, start, end)) for _ in range(args.repeat)]
-                r["warm"] = dict(times=[w[0] for w in warm], loads=[w[1] for w in warm])
-                frame.to_parquet(work / "spark.parquet")
-                r["rows"] = len(frame)
+                r.update(_cold_and_warm(wh, args, work / "spark.parquet"))
                 wh.close()
             r["jvm_peak_mb"] = _jvm_peak_mb()
         finally:
@@ -239,7 +238,7 @@ def _warm(w: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--db", required=True, help="a refreshed warehouse file (opened read-only)")
     parser.add_argument("--work", help="folder for the export and the result tables (default: a temp folder, "
                                        "deleted at the end)")
