@@ -229,6 +229,10 @@ def _weeks_per_period(window: Window) -> float:
     return {"week": 1.0, "month": 30.4375 / 7, "quarter": 91.3125 / 7, "year": 365.25 / 7}[window.granularity]
 
 
+# the bounds of activity for a client with no opening or closing date
+_EARLIEST, _LATEST = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+
+
 def _lifetimes(clients: ir.Table, granularity: str) -> ir.Table:
     """client_id, cell, opened_on, closed_on and the first and last period start the client is
     active in: Active(S, P) holds when ``active_from <= P <= active_to``.
@@ -241,9 +245,6 @@ def _lifetimes(clients: ir.Table, granularity: str) -> ir.Table:
         "client_id", "cell", "opened_on", "closed_on",
         active_from=ibis.coalesce(period_column(clients.opened_on, granularity), literal_date(_EARLIEST)),
         active_to=clients.closed_on.fill_null(literal_date(_LATEST)))
-
-
-_EARLIEST, _LATEST = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 
 
 def _active(clients: ir.Table, bounds: ir.Table) -> ir.Table:
