@@ -85,8 +85,8 @@ def _timed(fn) -> tuple[float, str, object]:
 
 
 def _cold_and_warm(wh, args, out: Path) -> dict:
-    """The full table once cold and ``args.repeat`` times warm on ``wh``; the last result is
-    written to ``out`` for the agreement check."""
+    """The full table once cold and ``args.repeat`` times warm on ``wh``; the cold call's result
+    is written to ``out`` for the agreement check."""
     start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
     seconds, load, frame = _timed(lambda: _kpis(wh, start, end))
     cold = dict(seconds=seconds, load_before=load, load_after=load_average())
