@@ -20,16 +20,12 @@ from analytics.kpis import DIMENSIONS, GROWTH, LEVELS, facts_grain, kpi_table
 from analytics.scope import GRANULARITIES, Window
 from data import layout, store
 from data.aggregates import AGGREGATES, GROUP_AGGREGATES, outdated
-from data.cli import OneLineParser, add_engine_options
+from data.cli import CliError, OneLineParser, add_engine_options, spark_warehouse
 from data.config import ConfigError, load_settings
 from data.spark import SparkUnavailable
 from data.warehouse import SparkWarehouse, Warehouse
 
 OUTPUTS = (".csv", ".parquet", ".xlsx")
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, exit status 1."""
 
 
 def _date(text: str) -> dt.date:
@@ -60,21 +56,14 @@ def _out(text: str) -> Path:
 def _open(args) -> Warehouse | SparkWarehouse:
     """The warehouse of ``--db`` (DuckDB), or with ``--engine spark`` the Parquet warehouse of
     ``--warehouse`` on Spark."""
-    if getattr(args, "engine", "duckdb") == "spark":
-        if args.db:
-            raise CliError("--db is for the DuckDB engine: with --engine spark, pass the Parquet "
-                           "warehouse as --warehouse DIR (made by `python -m data export`)")
-        if not args.warehouse:
-            raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
+    folder = spark_warehouse(args, {"--db": args.db}) if hasattr(args, "engine") else None
+    if folder is not None:
         from data.spark import parse_conf
 
         conf = parse_conf(args.spark_conf)
-        layout.read_manifest(args.warehouse, require_aggregates=True)  # refused before Spark starts
-        print(f"opening {args.warehouse} on Spark ...", file=sys.stderr)
-        return SparkWarehouse.open(args.warehouse, master=args.spark_master, conf=conf)
-    if getattr(args, "warehouse", None):
-        raise CliError("--warehouse is a Parquet warehouse for --engine spark; add --engine spark, "
-                       "or pass a DuckDB file as --db")
+        layout.read_manifest(folder, require_aggregates=True)  # refused before Spark starts
+        print(f"opening {folder} on Spark ...", file=sys.stderr)
+        return SparkWarehouse.open(folder, master=args.spark_master, conf=conf)
     db = Path(args.db) if args.db else load_settings().db_path
     wh = Warehouse.open(db)
     stale = outdated(wh.cursor())

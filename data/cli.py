@@ -132,10 +132,8 @@ def cmd_refresh(args) -> int:
     from data.aggregates import AGGREGATES, rebuild
 
     started = time.perf_counter()
-    if args.engine == "spark":
+    if spark_warehouse(args, {"--db": args.db, "--from": args.source}) is not None:
         return _refresh_on_spark(args, started)
-    if args.warehouse:
-        raise CliError("--warehouse is a Parquet warehouse for --engine spark; add --engine spark")
     if args.source is not None:
         from data.export import load_aggregates
 
@@ -152,11 +150,6 @@ def cmd_refresh(args) -> int:
 def _refresh_on_spark(args, started: float) -> int:
     from data.spark import parse_conf, refresh_aggregates
 
-    if args.db or args.source is not None:
-        raise CliError("--engine spark builds the aggregates of --warehouse DIR; --db and --from are "
-                       "for the DuckDB engine")
-    if not args.warehouse:
-        raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
     timings = refresh_aggregates(args.warehouse, master=args.spark_master, conf=parse_conf(args.spark_conf),
                                  progress=lambda text: print(f"  {text}", file=sys.stderr))
     print(f"built {', '.join(f'{name} ({seconds:.1f} s)' for name, seconds in timings.items())} in "
@@ -323,6 +316,32 @@ def add_engine_options(p: argparse.ArgumentParser, engine_help: str) -> None:
                         "else Spark's own configuration, e.g. spark-submit's)")
     p.add_argument("--spark-conf", dest="spark_conf", action="append", metavar="KEY=VALUE",
                    help="--engine spark: a Spark setting for the session, e.g. spark.driver.memory=4g (repeatable)")
+
+
+def spark_warehouse(args, duckdb_only: dict[str, object]) -> str | None:
+    """The Parquet warehouse folder of ``--engine spark`` (None on DuckDB), after refusing the
+    options of the other engine.
+
+    Args:
+        args: parsed options of a command with ``add_engine_options``.
+        duckdb_only: the command's DuckDB-only options by flag, with their parsed values.
+
+    Raises:
+        CliError: a DuckDB option with --engine spark, no --warehouse with it, or --warehouse
+            without it.
+    """
+    if args.engine == "spark":
+        if any(value is not None for value in duckdb_only.values()):
+            flags = list(duckdb_only)
+            raise CliError(f"{' and '.join(flags)} {'is' if len(flags) == 1 else 'are'} for the DuckDB engine: "
+                           f"--engine spark works on the Parquet warehouse of --warehouse DIR")
+        if not args.warehouse:
+            raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
+        return args.warehouse
+    if args.warehouse:
+        raise CliError("--warehouse is a Parquet warehouse for --engine spark; add --engine spark, "
+                       "or leave it out to use the DuckDB file of --db")
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
