@@ -39,10 +39,9 @@ def plans(_swh: ScopedWarehouse, key: tuple) -> pd.DataFrame:
 
 def _truth_end(swh: ScopedWarehouse) -> dt.date | None:
     """The last day of the ground truth, or None in a warehouse without one."""
-    con = swh.warehouse.cursor()
-    if not con.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_name = 'truth_consumer_demand'").fetchone()[0]:
+    if not swh.warehouse.has_table("truth_consumer_demand"):
         return None
+    con = swh.warehouse.cursor()
     last = con.execute("SELECT max(week_start) FROM truth_consumer_demand").fetchone()[0]
     if last is None:
         return None

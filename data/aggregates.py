@@ -45,7 +45,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
-from data import schema
+from data import schema, store
 from data.calendar_cn import add_months
 from data.calendar_cn import period_start as _period_start_of
 
@@ -53,7 +53,6 @@ AGGREGATES = {"week": schema.AGG_WEEK.name, "month": schema.AGG_MONTH.name}
 # Months only: weekly pages ask for a few weeks at a time, and a weekly table would cost the
 # refresh about four times the monthly one (78 M rows at 20,000 clients against 20 M).
 GROUP_AGGREGATES = {"month": schema.AGG_GROUP_MONTH.name}
-_GROUP_TABLES = {schema.AGG_GROUP_MONTH.name: schema.AGG_GROUP_MONTH}
 _KEYS = ["period_start", "client_id", "product_id"]
 _UNIT = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 # Fact tables the aggregates read, with their date column.
@@ -297,12 +296,10 @@ def _refresh_groups(con, backend, period: str, first: dt.date | None,
                     span: tuple[dt.date, dt.date] | None, months: int | None, stale: set) -> None:
     """Rebuild the group table of ``period`` from ``first`` on (None: whole), chunk by chunk."""
     name = GROUP_AGGREGATES[period]
-    existed = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                          [name]).fetchone()[0] > 0
-    if name in stale or not existed:  # new or old-shaped: build it whole, not just the new periods
+    if name in stale or name not in store.table_names(con):  # new or old-shaped: build it whole, not just the new periods
         con.execute(f"DROP TABLE IF EXISTS {name}")
         first = None
-    con.execute(_GROUP_TABLES[name].ddl())
+    con.execute(schema.declared(name).ddl())
     if first is None:
         con.execute(f"DELETE FROM {name}")
     else:
@@ -341,7 +338,7 @@ def outdated(con: duckdb.DuckDBPyConnection) -> list[str]:
         found = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "ORDER BY ordinal_position", [name]).fetchall()]
-        declared = (schema.TABLES.get(name) or _GROUP_TABLES[name]).columns
+        declared = schema.declared(name).columns
         if found and found != [c.name for c in declared]:
             stale.append(name)
     return stale

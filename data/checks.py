@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from data import schema
+from data import schema, store
 from data.aggregates import SOURCES
 from data.importing.messages import Msg, column_word, table_word
 
@@ -36,8 +36,7 @@ class Finding:
 
 def table_status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per schema table present: table, rows, first_date, last_date (for facts)."""
-    present = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    present = store.table_names(con)
     rows = []
     for name in schema.TABLES:
         if name not in present:

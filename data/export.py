@@ -51,8 +51,7 @@ def export_warehouse(db: str | Path, target: str | Path, force: bool = False,
     con, _ = store.open_reader(db)
     tmp = target.parent / f".{target.name}.export-{uuid.uuid4().hex[:12]}"
     try:
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        present = store.table_names(con)
         missing = [t for t in layout.REQUIRED if t not in present]
         if missing:
             raise ExportError(f"{db} lacks the table(s) {', '.join(missing)}")
@@ -67,7 +66,7 @@ def export_warehouse(db: str | Path, target: str | Path, force: bool = False,
         con.execute("SET memory_limit = ?", [store.WRITER_MEMORY])
         con.execute("SET temp_directory = ?", [str(tmp / ".spill")])
         con.execute("SET preserve_insertion_order = false")
-        manifest = layout.new_manifest(_meta(con).get("schema_version", schema.SCHEMA_VERSION),
+        manifest = layout.new_manifest(store.read_meta(con).get("schema_version", schema.SCHEMA_VERSION),
                                        warehouse_version=store.read_version(con),
                                        exported_at=dt.datetime.now().isoformat(timespec="seconds"),
                                        source=str(Path(db).resolve()))
@@ -105,13 +104,9 @@ def _check_target(target: Path, force: bool) -> None:
                               f"({layout.MANIFEST}): choose a new or empty folder")
 
 
-def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, value FROM warehouse_meta").fetchall())
-
-
 def _copy_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> int:
     """Write one table into ``folder`` (partitioned by month for facts); returns its rows."""
-    columns = ", ".join(layout.table_schema(name).column_names)
+    columns = ", ".join(schema.declared(name).column_names)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     date_column = layout.PARTITIONED.get(name)
     if date_column is None or rows == 0:
@@ -167,7 +162,7 @@ def load_aggregates(db: str | Path, directory: str | Path, who: str = "cli") -> 
                 raise ExportError(f"the aggregates in {directory} were built from {rows:,} rows of {fact}, "
                                   f"but {db} holds {have:,}: export the warehouse again and rebuild them")
         for name in names:
-            table = layout.table_schema(name)
+            table = schema.declared(name)
             con.execute(f"DROP TABLE IF EXISTS {name}")
             con.execute(table.ddl())
             rel = con.read_parquet(str(directory / name / "**" / "*.parquet"), hive_partitioning=True)

@@ -57,15 +57,6 @@ class LayoutError(ValueError):
     """The folder is not a usable Parquet warehouse; the message says what to do."""
 
 
-def table_schema(name: str) -> schema.Table:
-    """The declared columns of a table of the layout."""
-    if name in schema.TABLES:
-        return schema.TABLES[name]
-    if name == schema.AGG_GROUP_MONTH.name:
-        return schema.AGG_GROUP_MONTH
-    raise KeyError(f"{name} is not a table of the Parquet warehouse")
-
-
 def read_manifest(directory: str | Path, require_aggregates: bool = False) -> dict:
     """The manifest of the Parquet warehouse in ``directory``.
 

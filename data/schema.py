@@ -470,6 +470,20 @@ TABLES: dict[str, Table] = {
 
 IMPORTABLE = tuple(name for name, t in TABLES.items() if t.importable)
 
+
+def declared(name: str) -> Table:
+    """The declared table ``name``: one of ``TABLES``, or the client x group table the refresh
+    creates (not in ``TABLES``, which ``create_tables`` makes).
+
+    Raises:
+        KeyError: no such table.
+    """
+    if name in TABLES:
+        return TABLES[name]
+    if name == AGG_GROUP_MONTH.name:
+        return AGG_GROUP_MONTH
+    raise KeyError(f"{name} is not a declared table")
+
 # Facts keyed by client: restricted per viewer by the client's territory.
 CLIENT_FACTS = ("orders", "inventory_snapshots", "price_snapshots", "manager_forecasts",
                 "allocations", "truth_consumer_demand")

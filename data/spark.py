@@ -31,7 +31,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 
-from data import layout
+from data import layout, schema
 from data.aggregates import AGGREGATES, GROUP_AGGREGATES, client_group_facts, client_product_rows, count_sales
 from data.calendar_cn import next_period_start, period_start
 
@@ -116,7 +116,7 @@ def read_table(spark, directory: Path, name: str):
     """
     folder = directory / name
     found = spark.read.parquet(str(folder)).columns
-    declared = layout.table_schema(name).columns
+    declared = schema.declared(name).columns
     missing = [c.name for c in declared if c.name not in found]
     if missing:
         raise layout.LayoutError(f"{folder} lacks the column(s) {', '.join(missing)} (see data.schema)")
@@ -219,7 +219,7 @@ def _write(backend, expr: ir.Table, folder: Path, partition: str | None, table: 
     from pyspark.sql import functions as F
 
     if table is not None:
-        declared = layout.table_schema(table).columns
+        declared = schema.declared(table).columns
         expr = expr.select(**{c.name: expr[c.name].cast(_IBIS_TYPES[c.dtype]) for c in declared})
     df = backend.raw_sql(backend.compile(expr))  # a Spark DataFrame: Spark writes the files
     if partition is None:

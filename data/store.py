@@ -152,6 +152,17 @@ def _remove_stale_temps(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables of the warehouse open on ``con``."""
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The warehouse's key/value facts about itself (version, schema version, ...)."""
+    return dict(con.execute("SELECT key, value FROM warehouse_meta").fetchall())
+
+
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table of the schema that is missing (never drops or alters)."""
     for table in schema.TABLES.values():

@@ -121,8 +121,7 @@ class Warehouse:
         return ibis.duckdb.from_connection(self.cursor())
 
     def table_names(self) -> list[str]:
-        return sorted(r[0] for r in self.cursor().execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall())
+        return sorted(store.table_names(self.cursor()))
 
     def has_table(self, name: str) -> bool:
         return name in self.table_names()
@@ -132,7 +131,7 @@ class Warehouse:
         return ScopedWarehouse(self, viewer)
 
     def meta(self) -> dict[str, str]:
-        return dict(self.cursor().execute("SELECT key, value FROM warehouse_meta").fetchall())
+        return store.read_meta(self.cursor())
 
     def close(self) -> None:
         self._con.close()

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.allocation.demand import Period
+from data import store
 
 
 def load_truth(con: duckdb.DuckDBPyConnection, product_id: str, period: Period) -> pd.DataFrame | None:
@@ -43,9 +44,7 @@ def load_truth(con: duckdb.DuckDBPyConnection, product_id: str, period: Period) 
         client_id, demand, start_stock; None when there is no truth for the period, or the
         history (the latest order) ends before the period does.
     """
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                        "'truth_consumer_demand'").fetchone()[0]
-    if not found:
+    if "truth_consumer_demand" not in store.table_names(con):
         return None
     # A period the history does not cover to its last day (a future week, or the last week cut
     # short by the end of the data) would be played out against part of its demand.

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import layout, store
+from data import layout, schema, store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,7 +85,7 @@ def test_facts_are_partitioned_by_month(exported, demo_db):
 
 @pytest.mark.parametrize("name", ["orders", "clients", "agg_client_product_month", "agg_client_group_month"])
 def test_the_files_hold_the_tables(exported, demo_db, name):
-    table = layout.table_schema(name)
+    table = schema.declared(name)
     con, _ = store.open_reader(demo_db)
     try:
         con.execute("CREATE TEMP TABLE got AS SELECT * EXCLUDE (month) FROM read_parquet(?, hive_partitioning = true)"

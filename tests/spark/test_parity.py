@@ -19,7 +19,7 @@ from analytics.kpis import kpi_table
 from analytics.prices import price_outliers, price_table
 from analytics.scope import Scope, Window
 from analytics.stock import stock_warnings
-from data import layout, store
+from data import layout, schema, store
 from data.aggregates import AGGREGATES, GROUP_AGGREGATES
 from data.export import load_aggregates
 from data.spark import refresh_aggregates
@@ -65,7 +65,7 @@ def _parquet(folder: Path) -> str:
 
 @pytest.mark.parametrize("name", DERIVED)
 def test_spark_refresh_builds_the_duckdb_aggregates(built, spark_city, name):
-    table = layout.table_schema(name)
+    table = schema.declared(name)
     con, _ = store.open_reader(spark_city)
     try:
         # the Spark files, read back with DuckDB, as the declared table
@@ -116,7 +116,7 @@ def test_the_dashboard_warehouse_takes_the_spark_aggregates(built, spark_city, t
         con.execute("ATTACH ? AS original (READ_ONLY)", [str(spark_city)])
         assert store.read_version(con) == before + 1
         for name in DERIVED:
-            exact = ", ".join(c for c in layout.table_schema(name).column_names if c not in MONEY)
+            exact = ", ".join(c for c in schema.declared(name).column_names if c not in MONEY)
             for a, b in ((name, f"original.{name}"), (f"original.{name}", name)):
                 assert con.execute(f"SELECT count(*) FROM (SELECT {exact} FROM {a} EXCEPT ALL "
                                    f"SELECT {exact} FROM {b})").fetchall()[0][0] == 0, (a, b)
