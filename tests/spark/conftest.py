@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from data import store
 from data.demo import DemoParams, generate
-from data.spark import DEFAULT_CONF
+from data.spark import SparkUnavailable
+from data.spark import session as spark_session
 
 # Two full years (growth against last year has a base), few clients and products: Spark's cost
 # here is per query, not per row, so a bigger city would only slow the suite.
 SPARK_CITY = DemoParams(clients=50, products=40, start=dt.date(2024, 1, 1), end=dt.date(2025, 12, 31), seed=5)
-# What the command lines set (data.spark.DEFAULT_CONF), on a small local session.
+# A small local session, on top of what data.spark.session sets for every session.
 LOCAL_CONF = {
-    **DEFAULT_CONF,
     "spark.driver.memory": "1g",
     "spark.ui.enabled": "false",
     "spark.sql.shuffle.partitions": "4",
@@ -40,17 +39,12 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def spark():
-    """A local SparkSession (local[2]), stopped at the end of the test process."""
+    """A local SparkSession (local[2]) made as the command lines make theirs, stopped at the end
+    of the test process."""
     try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        _unavailable("pyspark is not installed (pip install -r requirements-spark.txt)")
-    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        _unavailable("Java is missing (Spark needs Java 17)")
-    builder = SparkSession.builder.master("local[2]").appName("jinye-tests")
-    for key, value in LOCAL_CONF.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
+        session, _ = spark_session("local[2]", LOCAL_CONF, app_name="jinye-tests")
+    except SparkUnavailable as exc:
+        _unavailable(str(exc))
     yield session
     session.stop()
 

@@ -28,7 +28,7 @@ from tests.spark.conftest import assert_same_frame
 
 pytestmark = pytest.mark.spark
 
-DERIVED = (*AGGREGATES.values(), *GROUP_AGGREGATES.values())
+DERIVED = layout.DERIVED
 KEYS = {AGGREGATES["week"]: ["period_start", "client_id", "product_id"],
         AGGREGATES["month"]: ["period_start", "client_id", "product_id"],
         GROUP_AGGREGATES["month"]: ["period_start", "client_id", "level", "level_key"]}
