@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 from analytics.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli_runner import python_m
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     """The command as a user types it, in its own process."""
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return python_m("analytics", *args)
 
 
 def run_here(capsys, *args: str) -> subprocess.CompletedProcess:

@@ -4,8 +4,6 @@ it with one line and no file."""
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,13 +12,11 @@ import pytest
 from analytics.prices import CONTRACT, price_table
 from analytics.scope import Window
 from data.warehouse import Warehouse
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.analytics import cli_runner
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", "prices", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return cli_runner.run("prices", *args)
 
 
 def test_csv_equals_price_table(demo_db, demo_sql, tmp_path):

@@ -27,8 +27,8 @@ import pytest
 
 from data import store
 from data.warehouse import Warehouse
+from tests.cli_runner import ROOT, python_m
 
-REPO = Path(__file__).resolve().parents[2]
 SMALL_ARGS = ["--clients", "120", "--start", "2024-01-01", "--end", "2024-12-31", "--seed", "3"]
 
 CLIENT_HEADER = "客户编码,客户名称,地市,区县,市场部,片区,客户经理,业态,档位,市场类型,开业日期\n"
@@ -61,9 +61,7 @@ def cli_env(tmp_path_factory) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "data", *map(str, args)], cwd=REPO,
-                          capture_output=True, text=True, encoding="utf-8", timeout=timeout,
-                          env=env)
+    return python_m("data", *args, env=env, timeout=timeout)
 
 
 def sha256(path: Path) -> str:
@@ -487,7 +485,7 @@ def test_load_while_the_dashboard_reads(demo_db_copy, cli_env, tmp_path):
 def test_killed_refresh_leaves_the_warehouse_as_it_was(small_copy, cli_env, tmp_path):
     before = sha256(small_copy)
     proc = subprocess.Popen([sys.executable, "-m", "data", "refresh", "--db", str(small_copy)],
-                            cwd=REPO, env=cli_env, stdout=subprocess.DEVNULL,
+                            cwd=ROOT, env=cli_env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

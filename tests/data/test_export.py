@@ -18,13 +18,12 @@ import duckdb
 import pytest
 
 from data import layout, schema, store
+from tests.cli_runner import ROOT, python_m
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "data", *map(str, args)], cwd=REPO, capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout)
+    return python_m("data", *args, timeout=timeout)
 
 
 def counts(db: Path, tables) -> dict[str, int]:
@@ -150,7 +149,7 @@ def test_an_unwritable_target_is_refused(demo_db, tmp_path):
 def test_an_interrupted_export_never_looks_complete(demo_db, tmp_path):
     target = tmp_path / "warehouse"
     proc = subprocess.Popen([sys.executable, "-m", "data", "export", "--db", str(demo_db), "--to", str(target)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         working = []
@@ -182,7 +181,7 @@ def test_nothing_imports_pyspark_until_spark_is_asked_for():
     code = ("import sys, data.warehouse, data.cli, data.export, data.spark, analytics.cli, analytics.kpis; "
             "from data.warehouse import SparkWarehouse; "
             "print('pyspark' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from data import layout
-from tests.analytics.cli_runner import ROOT, run, run_here
+from tests.analytics.cli_runner import run, run_here
+from tests.cli_runner import python_m
 from tests.spark.conftest import assert_same_frame
 
 pytestmark = pytest.mark.spark
@@ -112,8 +110,7 @@ def test_facts_without_aggregates_are_refused(spark_export, tmp_path, capsys):
 ])
 def test_data_refresh_engine_options_are_checked(tmp_path, args, message):
     args = [str(tmp_path) if a == "W" else a for a in args]
-    done = subprocess.run([sys.executable, "-m", "data", "refresh", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = python_m("data", "refresh", *args, timeout=120)
     assert done.returncode == 1
     assert message in done.stderr and done.stderr.count("\n") == 1, done.stderr
 

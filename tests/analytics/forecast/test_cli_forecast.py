@@ -4,33 +4,15 @@ and bad input is refused in one line without a file."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analytics.cli import main
 from analytics.forecast.pipeline import accuracy_table, forecast_table
 from data.warehouse import Warehouse
+from tests.analytics.cli_runner import run, run_here
 
-ROOT = Path(__file__).resolve().parents[3]
 READ = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
-
-
-def run_here(capsys, *args: str) -> subprocess.CompletedProcess:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
 
 def library(demo_db, fn, *args, **kwargs) -> pd.DataFrame:
