@@ -302,6 +302,14 @@ def test_global_filters_live_in_the_url_and_survive_a_reload(page, server):
 NOT_OPTIONS = {"Select all", "No results"}  # Streamlit's own rows of a multiselect list
 
 
+def _shown(listbox, timeout: float = 5_000) -> bool:
+    try:
+        expect(listbox.first).to_be_visible(timeout=timeout)
+    except AssertionError:
+        return False
+    return True
+
+
 def territory_options(page: Page, typed: str = "") -> list[str]:
     """Open 区域 in the sidebar, type ``typed`` into the 片区 filter and list what it offers.
 
@@ -314,13 +322,17 @@ def territory_options(page: Page, typed: str = "") -> list[str]:
     expect(territory).to_be_visible()
     settle(page)
     listbox = page.get_by_role("listbox")
-    for _ in range(3):  # a click during the expander's opening animation may not open the list
+    # A click during the expander's opening animation, or one on a box that already has the
+    # focus, may leave the list shut: then ask for it from the keyboard as well (ArrowDown opens
+    # the list of a focused select), and start over from a closed list if neither did.
+    for _ in range(3):
         territory.click()
-        try:
-            expect(listbox.first).to_be_visible(timeout=5_000)
+        if _shown(listbox):
             break
-        except AssertionError:
-            page.keyboard.press("Escape")
+        territory.press("ArrowDown")
+        if _shown(listbox):
+            break
+        page.keyboard.press("Escape")
     expect(listbox.first).to_be_visible()
     if typed:
         territory.fill(typed)
