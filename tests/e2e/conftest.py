@@ -168,7 +168,11 @@ def page(browser, server, request, tmp_path):
         try:
             tab.screenshot(path=str(shot), full_page=True)
             (tmp_path / "streamlit.log").write_text(server.log_tail(20_000), encoding="utf-8")
-            print(f"\nbrowser state at failure: {shot}; server log: {tmp_path / 'streamlit.log'}")
+            # CI keeps only the printed output: say whether the server was still up, and show
+            # the end of its log there too.
+            alive = "running" if server.process.poll() is None else f"exited {server.process.poll()}"
+            print(f"\nbrowser state at failure: {shot}; server {alive}; server log "
+                  f"{tmp_path / 'streamlit.log'} ends:\n{server.log_tail(3000)}")
         except Exception:  # the page may be gone; the failure itself is what matters
             pass
     context.close()

@@ -310,6 +310,19 @@ def _shown(listbox, timeout: float = 5_000) -> bool:
     return True
 
 
+def _diagnosis(page: Page) -> str:
+    """What the page looked like when a control did not respond: whether a script run or the
+    connection was in the way, and whether the main area had been drawn."""
+    state = page.evaluate("""() => ({
+        idle: (%s)(),
+        status: document.querySelector('[data-testid="stStatusWidget"]')?.innerText ?? null,
+        mainElements: document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length,
+        stale: document.querySelectorAll('[data-stale="true"]').length,
+        dialog: document.querySelector('[role="dialog"]')?.innerText ?? null,
+    })""" % IDLE_JS)
+    return f"page state: {state}"
+
+
 def territory_options(page: Page, typed: str = "") -> list[str]:
     """Open 区域 in the sidebar, type ``typed`` into the 片区 filter and list what it offers.
 
@@ -323,17 +336,20 @@ def territory_options(page: Page, typed: str = "") -> list[str]:
     settle(page)
     listbox = page.get_by_role("listbox")
     # A click during the expander's opening animation, or one on a box that already has the
-    # focus, may leave the list shut: then ask for it from the keyboard as well (ArrowDown opens
-    # the list of a focused select), and start over from a closed list if neither did.
+    # focus, may leave the list shut (two CI runs saw three clicks in a row open nothing). Each
+    # round waits for the app to be idle, then tries three ways a user opens it: a click in the
+    # box, ArrowDown on the focused box, and the box's own "Open" chevron.
+    chevron = (sidebar(page).locator('[data-testid="stMultiSelect"]')
+               .filter(has=page.get_by_role("combobox", name="片区", exact=True))
+               .get_by_role("button", name="Open"))
+    openers = (territory.click, lambda: territory.press("ArrowDown"), chevron.click)
     for _ in range(3):
-        territory.click()
-        if _shown(listbox):
-            break
-        territory.press("ArrowDown")
-        if _shown(listbox):
+        settle(page)
+        if any(opener() or _shown(listbox, 3_000) for opener in openers):
             break
         page.keyboard.press("Escape")
-    expect(listbox.first).to_be_visible()
+    else:
+        raise AssertionError(f"the 片区 list never opened; {_diagnosis(page)}")
     if typed:
         territory.fill(typed)
         page.wait_for_timeout(500)  # the list filters as one types
