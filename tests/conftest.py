@@ -16,6 +16,9 @@ from data.demo import DemoParams, generate
 # only compete with the tests (tests/dashboard/test_warmup.py turns it on where it is the subject;
 # the browser tests' servers run with it, as users do).
 os.environ["JINYE_WARM_FORECASTS"] = "0"
+# The app runs OpenMP on one thread (dashboard/app.py); the tests do too, from the start, so a
+# forecast test computes the same whether or not an AppTest ran before it in the same worker.
+os.environ["OMP_NUM_THREADS"] = "1"
 
 # A small city: every property of the demo city, generated in seconds.
 SMALL_CITY = DemoParams(clients=300, seed=7, end=dt.date(2025, 12, 31))

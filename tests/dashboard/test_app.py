@@ -7,6 +7,7 @@ the aggregates and analytics the pages use.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -224,3 +225,16 @@ def test_demo_identity_is_dropped_once_accounts_exist(demo_db_copy, monkeypatch)
         assert [w.label for w in at.text_input] == ["用户名", "密码"]
     finally:
         state.settings.clear()
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_the_server_gives_openmp_one_thread_unless_told(app, monkeypatch, given, expected):
+    """Forecast fits share the server with every session: OpenMP's busy-waiting threads starved
+    them on a busy machine, so the app asks for one thread, and an administrator's value wins."""
+    if given is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", given)
+    at = app().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert os.environ["OMP_NUM_THREADS"] == expected
