@@ -56,7 +56,7 @@ def _out(text: str) -> Path:
 def _open(args) -> Warehouse | SparkWarehouse:
     """The warehouse of ``--db`` (DuckDB), or with ``--engine spark`` the Parquet warehouse of
     ``--warehouse`` on Spark."""
-    folder = spark_warehouse(args, {"--db": args.db}) if hasattr(args, "engine") else None
+    folder = spark_warehouse(args, {"--db": args.db})
     if folder is not None:
         from data.spark import parse_conf
 

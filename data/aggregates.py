@@ -296,7 +296,8 @@ def _refresh_groups(con, backend, period: str, first: dt.date | None,
                     span: tuple[dt.date, dt.date] | None, months: int | None, stale: set) -> None:
     """Rebuild the group table of ``period`` from ``first`` on (None: whole), chunk by chunk."""
     name = GROUP_AGGREGATES[period]
-    if name in stale or name not in store.table_names(con):  # new or old-shaped: build it whole, not just the new periods
+    # new or old-shaped: build it whole, not just the new periods
+    if name in stale or name not in store.table_names(con):
         con.execute(f"DROP TABLE IF EXISTS {name}")
         first = None
     con.execute(schema.declared(name).ddl())

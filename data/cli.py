@@ -319,18 +319,18 @@ def add_engine_options(p: argparse.ArgumentParser, engine_help: str) -> None:
 
 
 def spark_warehouse(args, duckdb_only: dict[str, object]) -> str | None:
-    """The Parquet warehouse folder of ``--engine spark`` (None on DuckDB), after refusing the
-    options of the other engine.
+    """The Parquet warehouse folder of ``--engine spark`` (None on DuckDB, and for a command
+    without engine options), after refusing the options of the other engine.
 
     Args:
-        args: parsed options of a command with ``add_engine_options``.
+        args: parsed options of a command, with or without ``add_engine_options``.
         duckdb_only: the command's DuckDB-only options by flag, with their parsed values.
 
     Raises:
         CliError: a DuckDB option with --engine spark, no --warehouse with it, or --warehouse
             without it.
     """
-    if args.engine == "spark":
+    if getattr(args, "engine", "duckdb") == "spark":
         if any(value is not None for value in duckdb_only.values()):
             flags = list(duckdb_only)
             raise CliError(f"{' and '.join(flags)} {'is' if len(flags) == 1 else 'are'} for the DuckDB engine: "
@@ -338,7 +338,7 @@ def spark_warehouse(args, duckdb_only: dict[str, object]) -> str | None:
         if not args.warehouse:
             raise CliError("--engine spark needs --warehouse DIR (made by `python -m data export`)")
         return args.warehouse
-    if args.warehouse:
+    if getattr(args, "warehouse", None):
         raise CliError("--warehouse is a Parquet warehouse for --engine spark; add --engine spark, "
                        "or leave it out to use the DuckDB file of --db")
     return None

@@ -21,7 +21,6 @@ from data import layout, schema, store
 from tests.cli_runner import ROOT, python_m
 
 
-
 def run(*args, timeout: float = 120) -> subprocess.CompletedProcess:
     return python_m("data", *args, timeout=timeout)
 
